@@ -1,0 +1,20 @@
+// The `sdts` command line: one file per verb, each registering itself on the program.
+import { Command } from "commander";
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command();
+  program
+    .name("sdts")
+    .description("Stable Diffusion 1.5 in TypeScript, numerically equal to diffusers")
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // commander throws for --help/--version too; those are not failures.
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") process.exit(0);
+      process.exit(err.exitCode || 1);
+    });
+  const verbs: Array<(p: Command) => void> = [
+    // (verbs are added here as they land)
+  ];
+  for (const register of verbs) register(program);
+  await program.parseAsync([...argv]);
+}
