@@ -1,5 +1,8 @@
 // The `sdts` command line: one file per verb, each registering itself on the program.
 import { Command } from "commander";
+import { register as inspect } from "./inspect.js";
+import { register as runCase } from "./runCase.js";
+import { register as trace } from "./trace.js";
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command();
@@ -13,7 +16,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exit(err.exitCode || 1);
     });
   const verbs: Array<(p: Command) => void> = [
-    // (verbs are added here as they land)
+    inspect,
+    trace,
+    runCase,
   ];
   for (const register of verbs) register(program);
   await program.parseAsync([...argv]);

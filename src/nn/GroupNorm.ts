@@ -32,9 +32,13 @@ export class GroupNorm extends Module {
   }
 }
 
-/** Python's repr of a float (1e-05, 1e-06, 0.5). */
+/** Python's repr of a float (1e-05, 1e-06, 0.5): scientific below 1e-4, as Python prints it. */
 export function pyFloat(v: number): string {
   if (Number.isInteger(v)) return `${v}.0`;
-  const s = String(v);
-  return s.replace(/e-(\d)$/, "e-0$1");
+  if (v !== 0 && Math.abs(v) < 1e-4) {
+    const [mant, exp] = v.toExponential().split("e") as [string, string];
+    const sign = exp.startsWith("-") ? "-" : "+";
+    return `${mant}e${sign}${exp.replace(/^[-+]/, "").padStart(2, "0")}`;
+  }
+  return String(v);
 }
