@@ -30,3 +30,7 @@ test("unet-tiny equals diffusers (output and trace)", async () => {
 test("unet-sd15-mini equals diffusers (output and trace)", async () => {
   await checkCase("unet-sd15-mini");
 });
+
+test("unet-sd15-full (859,520,964 synthetic parameters) equals diffusers (output and trace)", async () => {
+  await checkCase("unet-sd15-full");
+});
