@@ -1,8 +1,10 @@
 // Case kinds → runners (see ../shared/fixtures/README.md for each kind's contract).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { runAutoencoderKlCase } from "./autoencoderKl.js";
 import { runClipTextModelCase } from "./clipTextModel.js";
 import { CaseError } from "./common.js";
+import { runSingleFileCheckpointCase } from "./singleFileCheckpoint.js";
 import { runTorchRandnCase } from "./torchRandn.js";
 import type { CaseResult, CaseRunner, CaseRunOptions } from "./types.js";
 import { runUNetForwardCase } from "./unetForward.js";
@@ -11,6 +13,8 @@ export const CASE_RUNNERS: Readonly<Record<string, CaseRunner>> = {
   unet2d_condition_forward: runUNetForwardCase,
   "torch-randn": runTorchRandnCase,
   "clip-text-model": runClipTextModelCase,
+  autoencoder_kl: runAutoencoderKlCase,
+  single_file_checkpoint: runSingleFileCheckpointCase,
 };
 
 export function readCaseJson(caseDir: string): Record<string, unknown> {
