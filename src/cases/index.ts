@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { runAutoencoderKlCase } from "./autoencoderKl.js";
 import { runClipTextModelCase } from "./clipTextModel.js";
 import { CaseError } from "./common.js";
+import { runDenoisingLoopCase } from "./denoisingLoop.js";
+import { runSchedulerTrajectoryCase } from "./schedulerTrajectory.js";
 import { runSingleFileCheckpointCase } from "./singleFileCheckpoint.js";
 import { runTorchRandnCase } from "./torchRandn.js";
 import type { CaseResult, CaseRunner, CaseRunOptions } from "./types.js";
@@ -11,6 +13,8 @@ import { runUNetForwardCase } from "./unetForward.js";
 
 export const CASE_RUNNERS: Readonly<Record<string, CaseRunner>> = {
   unet2d_condition_forward: runUNetForwardCase,
+  scheduler_trajectory: runSchedulerTrajectoryCase,
+  denoising_loop: runDenoisingLoopCase,
   "torch-randn": runTorchRandnCase,
   "clip-text-model": runClipTextModelCase,
   autoencoder_kl: runAutoencoderKlCase,
