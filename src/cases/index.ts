@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runAutoencoderKlCase } from "./autoencoderKl.js";
 import { runClipTextModelCase } from "./clipTextModel.js";
+import { runClipTokenizerCase } from "./clipTokenizer.js";
 import { CaseError } from "./common.js";
 import { runDenoisingLoopCase } from "./denoisingLoop.js";
 import { runSchedulerTrajectoryCase } from "./schedulerTrajectory.js";
@@ -17,6 +18,7 @@ export const CASE_RUNNERS: Readonly<Record<string, CaseRunner>> = {
   denoising_loop: runDenoisingLoopCase,
   "torch-randn": runTorchRandnCase,
   "clip-text-model": runClipTextModelCase,
+  "clip-tokenizer": runClipTokenizerCase,
   autoencoder_kl: runAutoencoderKlCase,
   single_file_checkpoint: runSingleFileCheckpointCase,
 };

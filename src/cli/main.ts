@@ -1,7 +1,9 @@
 // The `sdts` command line: one file per verb, each registering itself on the program.
 import { Command } from "commander";
+import { register as generate } from "./generate.js";
 import { register as inspect } from "./inspect.js";
 import { register as runCase } from "./runCase.js";
+import { register as tokenize } from "./tokenize.js";
 import { register as trace } from "./trace.js";
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -16,9 +18,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exit(err.exitCode || 1);
     });
   const verbs: Array<(p: Command) => void> = [
+    generate,
     inspect,
     trace,
     runCase,
+    tokenize,
   ];
   for (const register of verbs) register(program);
   await program.parseAsync([...argv]);
