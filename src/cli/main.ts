@@ -1,5 +1,6 @@
 // The `sdts` command line: one file per verb, each registering itself on the program.
 import { Command } from "commander";
+import { register as bench } from "./bench.js";
 import { register as generate } from "./generate.js";
 import { register as inspect } from "./inspect.js";
 import { register as runCase } from "./runCase.js";
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     inspect,
     trace,
     runCase,
+    bench,
     tokenize,
   ];
   for (const register of verbs) register(program);
