@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { runSchedulerTrajectoryCase } from "../src/cases/schedulerTrajectory.js";
+import { SD15_SCHEDULER_CONFIG as SD15 } from "../src/pipeline/sd15SchedulerConfig.js";
 import { alphasCumprodFor } from "../src/schedulers/betas.js";
 import { gaussKronrod21, lmsCoefficient } from "../src/schedulers/LMSDiscreteScheduler.js";
 import {
@@ -18,21 +19,6 @@ import {
 } from "../src/schedulers/index.js";
 import { torchExpF32 } from "../src/schedulers/torchMath.js";
 import { assertClose, fixturePath, readCase, readExpected } from "./helpers/fixtures.js";
-
-/** SD1.5's `scheduler/scheduler_config.json` (PNDM's). */
-const SD15 = {
-  _class_name: "PNDMScheduler",
-  _diffusers_version: "0.6.0",
-  beta_end: 0.012,
-  beta_schedule: "scaled_linear",
-  beta_start: 0.00085,
-  num_train_timesteps: 1000,
-  set_alpha_to_one: false,
-  skip_prk_steps: true,
-  steps_offset: 1,
-  trained_betas: null,
-  clip_sample: false,
-} as const;
 
 const FIXTURES = ["pndm", "ddim", "euler", "euler-ancestral", "dpmsolver-multistep", "lms"];
 

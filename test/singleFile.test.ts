@@ -7,25 +7,21 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { Backend } from "../src/backend/Backend.js";
 import { createBackend } from "../src/backend/index.js";
+import { parseUNetConfig, SD15_UNET_CONFIG } from "../src/models/unet/UNetConfig.js";
+import { parseAutoencoderKLConfig, SD15_VAE_CONFIG } from "../src/models/vae/AutoencoderKLConfig.js";
 import { Module, type ParamGetter, type ParamSpec } from "../src/nn/Module.js";
 import type { Shape } from "../src/tensor/Tensor.js";
 import { ldmClipTextKeyMap, ldmUnetKeyMap, ldmVaeKeyMap } from "../src/weights/ldmKeyMap.js";
 import { loadWeights } from "../src/weights/load.js";
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from "../src/weights/safetensors.js";
-import {
-  SD15_UNET_LAYOUT,
-  SD15_VAE_LAYOUT,
-  unetLayoutFromConfigJson,
-  vaeLayoutFromConfigJson,
-} from "../src/weights/sd15Configs.js";
 import { PickleCheckpointError, SingleFileCheckpoint, UnsupportedCheckpointError, type LdmComponentSource } from "../src/weights/singleFile.js";
 import { syntheticParameter } from "../src/weights/synthetic.js";
 import { fixturePath, readCase } from "./helpers/fixtures.js";
 
 const MODEL = fixturePath("single-file-tiny", "model.safetensors");
 const caseJson = readCase("single-file-tiny");
-const tinyUnet = unetLayoutFromConfigJson(caseJson.unet_config, "single-file-tiny/case.json unet_config");
-const tinyVae = vaeLayoutFromConfigJson(caseJson.vae_config, "single-file-tiny/case.json vae_config");
+const tinyUnet = parseUNetConfig(caseJson.unet_config, "single-file-tiny/case.json unet_config");
+const tinyVae = parseAutoencoderKLConfig(caseJson.vae_config, "single-file-tiny/case.json vae_config");
 
 /** name → shape of a diffusers weights file, in file order. */
 function paramsOf(path: string): Array<[string, Shape]> {
@@ -128,8 +124,8 @@ describe("single-file-tiny (LDM names)", () => {
 });
 
 describe("SD1.5 key maps", () => {
-  const unet = ldmUnetKeyMap(SD15_UNET_LAYOUT);
-  const vae = ldmVaeKeyMap(SD15_VAE_LAYOUT);
+  const unet = ldmUnetKeyMap(SD15_UNET_CONFIG);
+  const vae = ldmVaeKeyMap(SD15_VAE_CONFIG);
 
   it("UNet: exactly the 686 names of unet-sd15-full/params.json, in state_dict order, LDM names unique", () => {
     const params = (JSON.parse(readFileSync(fixturePath("unet-sd15-full", "params.json"), "utf8")) as { params: Array<{ name: string }> }).params;

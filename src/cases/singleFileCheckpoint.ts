@@ -6,7 +6,6 @@ import { parseAutoencoderKLConfig } from "../models/vae/AutoencoderKLConfig.js";
 import { UNet2DConditionModel } from "../models/unet/UNet2DConditionModel.js";
 import { parseUNetConfig } from "../models/unet/UNetConfig.js";
 import { loadWeights } from "../weights/load.js";
-import { unetLayoutFromConfigJson, vaeLayoutFromConfigJson } from "../weights/sd15Configs.js";
 import { SingleFileCheckpoint } from "../weights/singleFile.js";
 import { caseInputs, CaseError, requireInput, upload } from "./common.js";
 import type { CaseRunner, CaseTensor } from "./types.js";
@@ -18,14 +17,14 @@ function objectField(caseJson: Record<string, unknown>, name: string, caseDir: s
 }
 
 export const runSingleFileCheckpointCase: CaseRunner = async (caseDir, caseJson, { backend }) => {
-  const unetJson = objectField(caseJson, "unet_config", caseDir);
-  const vaeJson = objectField(caseJson, "vae_config", caseDir);
-  const unet = new UNet2DConditionModel(parseUNetConfig(unetJson, `${caseDir}/case.json unet_config`));
-  const vae = new AutoencoderKL(parseAutoencoderKLConfig(vaeJson, `${caseDir}/case.json vae_config`));
+  const unetConfig = parseUNetConfig(objectField(caseJson, "unet_config", caseDir), `${caseDir}/case.json unet_config`);
+  const vaeConfig = parseAutoencoderKLConfig(objectField(caseJson, "vae_config", caseDir), `${caseDir}/case.json vae_config`);
+  const unet = new UNet2DConditionModel(unetConfig);
+  const vae = new AutoencoderKL(vaeConfig);
   const ckpt = SingleFileCheckpoint.open(join(caseDir, "model.safetensors"));
   try {
-    loadWeights(unet, ckpt.unetSource(unetLayoutFromConfigJson(unetJson)), backend);
-    loadWeights(vae, ckpt.vaeSource(vaeLayoutFromConfigJson(vaeJson)), backend);
+    loadWeights(unet, ckpt.unetSource(unetConfig), backend);
+    loadWeights(vae, ckpt.vaeSource(vaeConfig), backend);
   } finally {
     ckpt.close();
   }

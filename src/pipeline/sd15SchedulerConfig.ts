@@ -3,7 +3,8 @@
 // and so does sdts.
 import type { SchedulerConfigDict } from "../schedulers/SchedulerConfig.js";
 
-export const SD15_SCHEDULER_CONFIG: SchedulerConfigDict = Object.freeze({
+// Typed by its literal fields (still a SchedulerConfigDict), so callers can read e.g. `beta_start` as a number.
+export const SD15_SCHEDULER_CONFIG = Object.freeze({
   _class_name: "PNDMScheduler",
   _diffusers_version: "0.6.0",
   beta_end: 0.012,
@@ -15,4 +16,4 @@ export const SD15_SCHEDULER_CONFIG: SchedulerConfigDict = Object.freeze({
   steps_offset: 1,
   trained_betas: null,
   clip_sample: false,
-});
+}) satisfies SchedulerConfigDict;

@@ -1,6 +1,6 @@
 // An SD1.x single-file checkpoint (`v1-5-pruned-emaonly.safetensors`, community fine-tunes): UNet, VAE and CLIP
 // text encoder in one file under LDM names. The file holds weights only, so the rest is SD1.5's: the network
-// configs (src/weights/sd15Configs.ts), the PNDM scheduler config, and the tokenizer built from OpenAI's
+// configs (SD15_UNET_CONFIG, SD15_VAE_CONFIG, SD15_CLIP_TEXT_CONFIG), the PNDM scheduler config, and the tokenizer built from OpenAI's
 // vocabulary file that sdts ships (assets/clip/). Tensors are read one at a time when a network loads.
 import { basename, extname, resolve } from "node:path";
 import type { Backend } from "../backend/Backend.js";

@@ -3,11 +3,16 @@
 // x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε for add_noise.
 import { alphasCumprodFor } from "./betas.js";
 import type { BaseSchedulerConfig } from "./SchedulerConfig.js";
-import { assertSameShape, perBatch, schedulerError, type HostTensor, type Scheduler, type StepOptions, type StepResult } from "./Scheduler.js";
+import { addNoiseRows, schedulerError, type HostTensor, type Scheduler, type StepOptions, type StepResult } from "./Scheduler.js";
 
 const f32 = Math.fround;
 
-export abstract class AlphaScheduler implements Scheduler {
+/** The fields PNDM's and DDIM's configs share. */
+export interface AlphaSchedulerConfig extends BaseSchedulerConfig {
+  set_alpha_to_one: boolean;
+}
+
+export abstract class AlphaScheduler<C extends AlphaSchedulerConfig> implements Scheduler {
   abstract readonly className: string;
   readonly order = 1;
   readonly initNoiseSigma = 1;
@@ -18,9 +23,10 @@ export abstract class AlphaScheduler implements Scheduler {
   timesteps: readonly number[] = [];
   numInferenceSteps: number | null = null;
 
-  protected constructor(baseConfig: BaseSchedulerConfig, setAlphaToOne: boolean) {
-    this.alphasCumprod = alphasCumprodFor(baseConfig);
-    this.finalAlphaCumprod = setAlphaToOne ? 1 : this.alphasCumprod[0]!;
+  /** `config` is the fully resolved, checked class config (`resolveSchedulerConfig`). */
+  protected constructor(readonly config: C) {
+    this.alphasCumprod = alphasCumprodFor(config);
+    this.finalAlphaCumprod = config.set_alpha_to_one ? 1 : this.alphasCumprod[0]!;
   }
 
   abstract setTimesteps(numInferenceSteps: number): void;
@@ -56,19 +62,9 @@ export abstract class AlphaScheduler implements Scheduler {
 
   /** √ᾱ_t·x₀ + √(1−ᾱ_t)·ε per batch row, float32 as diffusers' `add_noise`. */
   addNoise(original: HostTensor, noise: HostTensor, t: number | readonly number[]): HostTensor {
-    assertSameShape(this.className, "addNoise original/noise", original, noise);
-    const batch = original.shape[0] ?? 1;
-    const rowSize = original.data.length / batch;
-    const ts = perBatch(this.className, t, batch);
-    const out = new Float32Array(original.data.length);
-    for (let b = 0; b < batch; b++) {
-      const a = this.alphasCumprod[this.trainIndex(ts[b]!)]!;
-      const sqrtA = f32(Math.sqrt(a));
-      const sqrtOneMinusA = f32(Math.sqrt(f32(1 - a)));
-      for (let k = b * rowSize; k < (b + 1) * rowSize; k++) {
-        out[k] = f32(sqrtA * original.data[k]!) + f32(sqrtOneMinusA * noise.data[k]!);
-      }
-    }
-    return { shape: original.shape, data: out };
+    return addNoiseRows(this.className, original, noise, t, (ti) => {
+      const a = this.alphasCumprod[this.trainIndex(ti)]!;
+      return [f32(Math.sqrt(a)), f32(Math.sqrt(f32(1 - a)))];
+    });
   }
 }

@@ -2,16 +2,15 @@
 //   x_prev = √ᾱ_prev·x̂₀ + √(1 − ᾱ_prev − σ_t²)·ε + σ_t·z,   σ_t = η·√((1−ᾱ_prev)/(1−ᾱ_t)·(1 − ᾱ_t/ᾱ_prev)).
 // η = 0 is deterministic; η = 1 is DDPM-like ancestral sampling. prev = t − T/n (diffusers uses the stride, not
 // the next listed timestep).
-import { AlphaScheduler } from "./AlphaScheduler.js";
-import { BASE_KINDS, checkBaseConfig, requireOneOf, resolveConfig, type BaseSchedulerConfig, type SchedulerConfigDict } from "./SchedulerConfig.js";
+import { AlphaScheduler, type AlphaSchedulerConfig } from "./AlphaScheduler.js";
+import { BASE_DEFAULTS, requireOneOf, resolveSchedulerConfig, type SchedulerConfigDict } from "./SchedulerConfig.js";
 import { assertSameShape, drawNoise, schedulerError, type HostTensor, type StepOptions, type StepResult } from "./Scheduler.js";
 import { checkInferenceSteps, spacedTimesteps } from "./timesteps.js";
 
 const f32 = Math.fround;
 
-export interface DDIMConfig extends BaseSchedulerConfig {
+export interface DDIMConfig extends AlphaSchedulerConfig {
   clip_sample: boolean;
-  set_alpha_to_one: boolean;
   thresholding: boolean;
   dynamic_thresholding_ratio: number;
   clip_sample_range: number;
@@ -21,15 +20,9 @@ export interface DDIMConfig extends BaseSchedulerConfig {
 
 /** diffusers 0.31 `DDIMScheduler.__init__` defaults. */
 export const DDIM_DEFAULTS: DDIMConfig = {
-  num_train_timesteps: 1000,
-  beta_start: 0.0001,
-  beta_end: 0.02,
-  beta_schedule: "linear",
-  trained_betas: null,
+  ...BASE_DEFAULTS,
   clip_sample: true,
   set_alpha_to_one: true,
-  steps_offset: 0,
-  prediction_type: "epsilon",
   thresholding: false,
   dynamic_thresholding_ratio: 0.995,
   clip_sample_range: 1.0,
@@ -38,18 +31,15 @@ export const DDIM_DEFAULTS: DDIMConfig = {
   rescale_betas_zero_snr: false,
 };
 
-export class DDIMScheduler extends AlphaScheduler {
+export class DDIMScheduler extends AlphaScheduler<DDIMConfig> {
   readonly className = "DDIMScheduler";
-  readonly config: DDIMConfig;
 
   constructor(given: SchedulerConfigDict = {}) {
     const name = "DDIMScheduler";
-    const config = resolveConfig(name, DDIM_DEFAULTS, given, BASE_KINDS);
-    checkBaseConfig(name, config);
+    const config = resolveSchedulerConfig(name, DDIM_DEFAULTS, given);
     requireOneOf(name, "thresholding", config.thresholding, [false]);
     requireOneOf(name, "rescale_betas_zero_snr", config.rescale_betas_zero_snr, [false]);
-    super(config, config.set_alpha_to_one);
-    this.config = config;
+    super(config);
   }
 
   setTimesteps(numInferenceSteps: number): void {

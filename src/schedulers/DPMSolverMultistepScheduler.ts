@@ -3,15 +3,8 @@
 //   1st order:  x ← (σ_next/σ)·x − α_next·(e^{−h} − 1)·x̂₀
 //   2nd order (midpoint): the same, minus ½·α_next·(e^{−h} − 1)·D1, D1 = (x̂₀ − m1)·h/h_prev.
 // Here α_t = 1/√(σ²+1), σ_t = σ·α_t are the VP coefficients of the k-diffusion σ.
-import {
-  BASE_KINDS,
-  checkBaseConfig,
-  requireOneOf,
-  resolveConfig,
-  type BaseSchedulerConfig,
-  type SchedulerConfigDict,
-} from "./SchedulerConfig.js";
-import { assertSameShape, perBatch, type HostTensor, type StepOptions, type StepResult } from "./Scheduler.js";
+import { BASE_DEFAULTS, requireOneOf, resolveSchedulerConfig, type BaseSchedulerConfig, type SchedulerConfigDict } from "./SchedulerConfig.js";
+import type { HostTensor, StepOptions, StepResult } from "./Scheduler.js";
 import { SigmaScheduler } from "./SigmaScheduler.js";
 import { interpSigma, karrasSigmas, logSigmas, sigmaToT } from "./sigmas.js";
 import { checkInferenceSteps, numpyArange, numpyLinspace, roundHalfEven } from "./timesteps.js";
@@ -40,13 +33,8 @@ export interface DPMSolverMultistepConfig extends BaseSchedulerConfig {
 
 /** diffusers 0.31 `DPMSolverMultistepScheduler.__init__` defaults. */
 export const DPM_SOLVER_MULTISTEP_DEFAULTS: DPMSolverMultistepConfig = {
-  num_train_timesteps: 1000,
-  beta_start: 0.0001,
-  beta_end: 0.02,
-  beta_schedule: "linear",
-  trained_betas: null,
+  ...BASE_DEFAULTS,
   solver_order: 2,
-  prediction_type: "epsilon",
   thresholding: false,
   dynamic_thresholding_ratio: 0.995,
   sample_max_value: 1.0,
@@ -62,7 +50,6 @@ export const DPM_SOLVER_MULTISTEP_DEFAULTS: DPMSolverMultistepConfig = {
   lambda_min_clipped: -Infinity,
   variance_type: null,
   timestep_spacing: "linspace",
-  steps_offset: 0,
   rescale_betas_zero_snr: false,
 };
 
@@ -77,9 +64,8 @@ function lambdaOf(alpha: number, sigmaT: number): number {
   return f32(f32(Math.log(alpha)) - f32(Math.log(sigmaT)));
 }
 
-export class DPMSolverMultistepScheduler extends SigmaScheduler {
+export class DPMSolverMultistepScheduler extends SigmaScheduler<DPMSolverMultistepConfig> {
   readonly className = "DPMSolverMultistepScheduler";
-  readonly config: DPMSolverMultistepConfig;
   /** x̂₀ of the previous step (the multistep history; order 2 keeps one). */
   private previousX0: Float32Array | null = null;
   /** Steps taken so far, capped at solver_order (diffusers `lower_order_nums`). */
@@ -87,12 +73,7 @@ export class DPMSolverMultistepScheduler extends SigmaScheduler {
 
   constructor(given: SchedulerConfigDict = {}) {
     const name = "DPMSolverMultistepScheduler";
-    const config = resolveConfig(name, DPM_SOLVER_MULTISTEP_DEFAULTS, given, {
-      ...BASE_KINDS,
-      solver_order: "integer",
-      variance_type: "string|null",
-    });
-    checkBaseConfig(name, config);
+    const config = resolveSchedulerConfig(name, DPM_SOLVER_MULTISTEP_DEFAULTS, given, { solver_order: "integer", variance_type: "string|null" });
     requireOneOf(name, "algorithm_type", config.algorithm_type, ["dpmsolver++"]);
     requireOneOf(name, "solver_order", config.solver_order, [1, 2]);
     requireOneOf(name, "solver_type", config.solver_type, ["midpoint", "heun"]);
@@ -104,7 +85,6 @@ export class DPMSolverMultistepScheduler extends SigmaScheduler {
     requireOneOf(name, "variance_type", config.variance_type, [null]);
     requireOneOf(name, "rescale_betas_zero_snr", config.rescale_betas_zero_snr, [false]);
     super(config);
-    this.config = config;
   }
 
   override get initNoiseSigma(): number {
@@ -160,19 +140,14 @@ export class DPMSolverMultistepScheduler extends SigmaScheduler {
       sigmas = timesteps.map((t) => interpSigma(t, this.sigmaTable));
     }
     const finalSigma = c.final_sigmas_type === "zero" ? 0 : this.sigmaTable[0]!;
-    this.timesteps = timesteps;
-    this.sigmas = Float32Array.from([...sigmas, finalSigma]);
-    this.numInferenceSteps = timesteps.length;
+    this.installSchedule(timesteps, Float32Array.from([...sigmas, finalSigma]), timesteps.length);
     this.previousX0 = null;
     this.lowerOrderNums = 0;
-    this.resetStepState();
   }
 
   step(modelOutput: HostTensor, t: number, sample: HostTensor, _options: StepOptions = {}): StepResult {
-    assertSameShape(this.className, "step model output/sample", modelOutput, sample);
     const c = this.config;
-    const i = this.beginStep(t);
-    const sigmas = this.requireSigmas();
+    const { i, sigmas } = this.beginStep(modelOutput, t, sample);
     const n = this.timesteps.length;
     // The final step (always when it goes to σ = 0) falls back to first order for stability. (diffusers'
     // `lower_order_second` only chooses between 2nd and 3rd order, and solver_order 3 is rejected.)
@@ -206,22 +181,12 @@ export class DPMSolverMultistepScheduler extends SigmaScheduler {
     }
     this.previousX0 = x0;
     if (this.lowerOrderNums < c.solver_order) this.lowerOrderNums++;
-    this.stepIndex = i + 1;
-    return { prevSample: { shape: sample.shape, data: prev } };
+    return this.endStep(i, sample, prev);
   }
 
-  /** α_t·x₀ + σ_t·ε with (α_t, σ_t) from the schedule's σ at `t` (the VP forward process). */
-  override addNoise(original: HostTensor, noise: HostTensor, t: number | readonly number[]): HostTensor {
-    assertSameShape(this.className, "addNoise original/noise", original, noise);
-    const batch = original.shape[0] ?? 1;
-    const rowSize = original.data.length / batch;
-    const ts = perBatch(this.className, t, batch);
-    const out = new Float32Array(original.data.length);
-    for (let b = 0; b < batch; b++) {
-      const [alpha, sigmaT] = alphaSigma(this.noiseSigma(ts[b]!));
-      for (let k = b * rowSize; k < (b + 1) * rowSize; k++) out[k] = f32(alpha * original.data[k]!) + f32(sigmaT * noise.data[k]!);
-    }
-    return { shape: original.shape, data: out };
+  /** add_noise is α_t·x₀ + σ_t·ε with (α_t, σ_t) from the schedule's σ at `t` (the VP forward process). */
+  protected override noiseCoefficients(t: number): readonly [number, number] {
+    return alphaSigma(this.noiseSigma(t));
   }
 }
 

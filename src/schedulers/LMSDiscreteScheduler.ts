@@ -5,11 +5,9 @@
 // tensor arithmetic. The basis polynomial has degree < 4, so QAGS accepts its first 21-point Gauss–Kronrod
 // estimate; evaluating that rule on the same float32 integrand reproduces diffusers' coefficients exactly
 // (an exact integral differs by ~1e-7 relative, enough to move a float32 coefficient by an ulp).
-import { BASE_KINDS, checkBaseConfig, requireOneOf, resolveConfig, type BaseSchedulerConfig, type SchedulerConfigDict } from "./SchedulerConfig.js";
-import { assertSameShape, schedulerError, type HostTensor, type StepOptions, type StepResult } from "./Scheduler.js";
-import { SigmaScheduler } from "./SigmaScheduler.js";
-import { discreteSigmaSchedule } from "./sigmas.js";
-import { checkInferenceSteps } from "./timesteps.js";
+import { BASE_DEFAULTS, requireOneOf, resolveSchedulerConfig, type BaseSchedulerConfig, type SchedulerConfigDict } from "./SchedulerConfig.js";
+import { schedulerError, type HostTensor, type StepOptions, type StepResult } from "./Scheduler.js";
+import { denoiseEpsilon, SigmaScheduler } from "./SigmaScheduler.js";
 
 const f32 = Math.fround;
 
@@ -21,17 +19,11 @@ export interface LMSDiscreteConfig extends BaseSchedulerConfig {
 
 /** diffusers 0.31 `LMSDiscreteScheduler.__init__` defaults. */
 export const LMS_DISCRETE_DEFAULTS: LMSDiscreteConfig = {
-  num_train_timesteps: 1000,
-  beta_start: 0.0001,
-  beta_end: 0.02,
-  beta_schedule: "linear",
-  trained_betas: null,
+  ...BASE_DEFAULTS,
   use_karras_sigmas: false,
   use_exponential_sigmas: false,
   use_beta_sigmas: false,
-  prediction_type: "epsilon",
   timestep_spacing: "linspace",
-  steps_offset: 0,
 };
 
 // QUADPACK's 21-point Kronrod rule on [−1, 1] (qk21): nodes ±XGK[k] and 0, weights WGK[k] (k = 10 is the centre).
@@ -73,54 +65,32 @@ export function lmsCoefficient(sigmas: Float32Array, order: number, i: number, j
   return gaussKronrod21(basis, sigmas[i]!, sigmas[i + 1]!);
 }
 
-export class LMSDiscreteScheduler extends SigmaScheduler {
+export class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteConfig> {
   readonly className = "LMSDiscreteScheduler";
-  readonly config: LMSDiscreteConfig;
   /** d = (x − x̂₀)/σ of the last steps, oldest first. */
   private derivatives: Float32Array[] = [];
 
   constructor(given: SchedulerConfigDict = {}) {
     const name = "LMSDiscreteScheduler";
-    const config = resolveConfig(name, LMS_DISCRETE_DEFAULTS, given, BASE_KINDS);
-    checkBaseConfig(name, config);
+    const config = resolveSchedulerConfig(name, LMS_DISCRETE_DEFAULTS, given);
     requireOneOf(name, "use_exponential_sigmas", config.use_exponential_sigmas, [false]);
     requireOneOf(name, "use_beta_sigmas", config.use_beta_sigmas, [false]);
     super(config);
-    this.config = config;
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    checkInferenceSteps(this.className, numInferenceSteps, c.num_train_timesteps);
-    const { timesteps, sigmas } = discreteSigmaSchedule(this.sigmaTable, {
-      spacing: c.timestep_spacing,
-      numTrainTimesteps: c.num_train_timesteps,
-      numInferenceSteps,
-      stepsOffset: c.steps_offset,
-      karras: c.use_karras_sigmas,
-      sigmaMin: null,
-      sigmaMax: null,
-      finalSigma: 0,
-    });
-    this.timesteps = timesteps;
-    this.sigmas = sigmas;
-    this.numInferenceSteps = numInferenceSteps;
+    this.setDiscreteSigmaSchedule(numInferenceSteps, { karras: this.config.use_karras_sigmas });
     this.derivatives = [];
-    this.resetStepState();
   }
 
   /** `options.order` (default 4) is the maximal multistep order; the first steps use fewer points. */
   step(modelOutput: HostTensor, t: number, sample: HostTensor, options: StepOptions = {}): StepResult {
-    assertSameShape(this.className, "step model output/sample", modelOutput, sample);
     const maxOrder = options.order ?? 4;
     if (!Number.isInteger(maxOrder) || maxOrder < 1) throw schedulerError(this.className, `step order ${maxOrder} must be a positive integer`);
-    const i = this.beginStep(t);
-    const sigmas = this.requireSigmas();
-    const sigma = sigmas[i]!;
+    const { i, sigmas } = this.beginStep(modelOutput, t, sample);
     const x = sample.data;
-    const eps = modelOutput.data;
-    const pred = x.map((v, k) => v - f32(sigma * eps[k]!));
-    this.derivatives.push(x.map((v, k) => f32(v - pred[k]!) / sigma));
+    const { pred, derivative } = denoiseEpsilon(x, modelOutput.data, sigmas[i]!);
+    this.derivatives.push(derivative);
     if (this.derivatives.length > maxOrder) this.derivatives.shift();
 
     const order = Math.min(i + 1, maxOrder);
@@ -132,8 +102,6 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
       const d = this.derivatives[this.derivatives.length - 1 - j]!;
       for (let k = 0; k < update.length; k++) update[k] = update[k]! + f32(coeff * d[k]!);
     }
-    const prev = x.map((v, k) => v + update[k]!);
-    this.stepIndex = i + 1;
-    return { prevSample: { shape: sample.shape, data: prev }, predOriginalSample: { shape: sample.shape, data: pred } };
+    return this.endStep(i, sample, x.map((v, k) => v + update[k]!), pred);
   }
 }

@@ -3,35 +3,27 @@
 //   x_prev = √(ᾱ_prev/ᾱ_t)·x − (ᾱ_prev − ᾱ_t)·ε̃ / (ᾱ_t·√(1−ᾱ_prev) + √(ᾱ_t(1−ᾱ_t)ᾱ_prev)).
 // The first step is taken twice (timesteps 951, 901, 901, …): the repeat is a Heun-style warm-up that averages
 // the ε at both ends of the first interval, so 20 inference steps cost 21 model evaluations.
-import { AlphaScheduler } from "./AlphaScheduler.js";
-import { BASE_KINDS, checkBaseConfig, requireOneOf, resolveConfig, type BaseSchedulerConfig, type SchedulerConfigDict } from "./SchedulerConfig.js";
+import { AlphaScheduler, type AlphaSchedulerConfig } from "./AlphaScheduler.js";
+import { BASE_DEFAULTS, requireOneOf, resolveSchedulerConfig, type SchedulerConfigDict } from "./SchedulerConfig.js";
 import { assertSameShape, type HostTensor, type StepOptions, type StepResult } from "./Scheduler.js";
 import { checkInferenceSteps, spacedTimesteps } from "./timesteps.js";
 
 const f32 = Math.fround;
 
-export interface PNDMConfig extends BaseSchedulerConfig {
+export interface PNDMConfig extends AlphaSchedulerConfig {
   skip_prk_steps: boolean;
-  set_alpha_to_one: boolean;
 }
 
 /** diffusers 0.31 `PNDMScheduler.__init__` defaults. */
 export const PNDM_DEFAULTS: PNDMConfig = {
-  num_train_timesteps: 1000,
-  beta_start: 0.0001,
-  beta_end: 0.02,
-  beta_schedule: "linear",
-  trained_betas: null,
+  ...BASE_DEFAULTS,
   skip_prk_steps: false,
   set_alpha_to_one: false,
-  prediction_type: "epsilon",
   timestep_spacing: "leading",
-  steps_offset: 0,
 };
 
-export class PNDMScheduler extends AlphaScheduler {
+export class PNDMScheduler extends AlphaScheduler<PNDMConfig> {
   readonly className = "PNDMScheduler";
-  readonly config: PNDMConfig;
   /** ε predictions of the last steps, oldest first (at most 4 kept). */
   private ets: Float32Array[] = [];
   /** Steps taken since setTimesteps. */
@@ -41,12 +33,10 @@ export class PNDMScheduler extends AlphaScheduler {
 
   constructor(given: SchedulerConfigDict = {}) {
     const name = "PNDMScheduler";
-    const config = resolveConfig(name, PNDM_DEFAULTS, given, BASE_KINDS);
-    checkBaseConfig(name, config);
+    const config = resolveSchedulerConfig(name, PNDM_DEFAULTS, given);
     // The Runge–Kutta warm-up (skip_prk_steps false, diffusers' default) is not implemented; SD ships PLMS.
     requireOneOf(name, "skip_prk_steps", config.skip_prk_steps, [true]);
-    super(config, config.set_alpha_to_one);
-    this.config = config;
+    super(config);
   }
 
   setTimesteps(numInferenceSteps: number): void {

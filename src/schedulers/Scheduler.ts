@@ -103,8 +103,34 @@ export function drawNoise(className: string, options: StepOptions, shape: readon
 }
 
 /** Per-batch-element values of a timestep argument: one number broadcasts to every batch row. */
-export function perBatch(className: string, t: number | readonly number[], batch: number): number[] {
+function perBatch(className: string, t: number | readonly number[], batch: number): number[] {
   if (typeof t === "number") return new Array<number>(batch).fill(t);
   if (t.length !== batch) throw schedulerError(className, `addNoise got ${t.length} timesteps for a batch of ${batch}`);
   return [...t];
+}
+
+/**
+ * diffusers' `add_noise` for every class here: a·x₀ + b·ε per batch row, float32 products summed in float32,
+ * with (a, b) = `coefficients(t)` of that row's timestep — (√ᾱ_t, √(1−ᾱ_t)) for PNDM and DDIM, (1, σ) for
+ * Euler, Euler ancestral and LMS, (α_t, σ_t) for DPM-Solver.
+ */
+export function addNoiseRows(
+  className: string,
+  original: HostTensor,
+  noise: HostTensor,
+  t: number | readonly number[],
+  coefficients: (t: number) => readonly [number, number],
+): HostTensor {
+  assertSameShape(className, "addNoise original/noise", original, noise);
+  const batch = original.shape[0] ?? 1;
+  const rowSize = original.data.length / batch;
+  const ts = perBatch(className, t, batch);
+  const out = new Float32Array(original.data.length);
+  for (let b = 0; b < batch; b++) {
+    const [a, s] = coefficients(ts[b]!);
+    for (let k = b * rowSize; k < (b + 1) * rowSize; k++) {
+      out[k] = Math.fround(a * original.data[k]!) + Math.fround(s * noise.data[k]!);
+    }
+  }
+  return { shape: original.shape, data: out };
 }

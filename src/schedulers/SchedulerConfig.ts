@@ -17,6 +17,17 @@ export interface BaseSchedulerConfig {
   steps_offset: number;
 }
 
+/** diffusers' `__init__` defaults of the shared fields, the same in every class (except timestep_spacing). */
+export const BASE_DEFAULTS: Readonly<Omit<BaseSchedulerConfig, "timestep_spacing">> = Object.freeze({
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: "linear",
+  trained_betas: null,
+  prediction_type: "epsilon",
+  steps_offset: 0,
+});
+
 /** The kind of value a field holds; nullable fields have `null` as their diffusers default. */
 type FieldKind = "number" | "integer" | "string" | "boolean" | "number|null" | "string|null" | "numbers|null";
 
@@ -82,7 +93,7 @@ export function resolveConfig<T extends object>(
 }
 
 /** Kinds shared by every class (fields whose default does not tell the kind). */
-export const BASE_KINDS = {
+const BASE_KINDS = {
   num_train_timesteps: "integer",
   steps_offset: "integer",
   trained_betas: "numbers|null",
@@ -110,4 +121,19 @@ export function checkBaseConfig(className: string, config: BaseSchedulerConfig):
   if (!(config.num_train_timesteps > 1)) {
     throw new Error(`${className}: config num_train_timesteps = ${config.num_train_timesteps} must be at least 2`);
   }
+}
+
+/**
+ * What every scheduler constructor starts with: the class's config resolved from `given` (`kinds` adds to the
+ * kinds every class shares) and checked by `checkBaseConfig`. Class-specific checks follow in the constructor.
+ */
+export function resolveSchedulerConfig<T extends BaseSchedulerConfig>(
+  className: string,
+  defaults: T,
+  given: SchedulerConfigDict,
+  kinds: Partial<Record<keyof T & string, FieldKind>> = {},
+): T {
+  const config = resolveConfig(className, defaults, given, { ...BASE_KINDS, ...kinds });
+  checkBaseConfig(className, config);
+  return config;
 }

@@ -1,14 +1,31 @@
 // What the σ-parameterised schedulers (Euler, Euler ancestral, LMS, DPM-Solver multistep) share in diffusers
 // (there as copied methods): the ᾱ and σ tables, the step-index bookkeeping that lets a schedule repeat a
-// timestep, and the k-diffusion input scaling c_in = 1/√(σ²+1) with x_σ = x₀ + σ·ε for add_noise.
+// timestep, and the k-diffusion input scaling c_in = 1/√(σ²+1) with x_σ = x₀ + σ·ε for add_noise. Also the
+// pieces Euler, Euler ancestral and LMS have in common: their σ schedule and the ε → (x̂₀, d) conversion.
 import { alphasCumprodFor } from "./betas.js";
 import type { BaseSchedulerConfig } from "./SchedulerConfig.js";
-import { assertSameShape, perBatch, schedulerError, type HostTensor, type Scheduler, type StepOptions, type StepResult } from "./Scheduler.js";
-import { sigmasFromAlphasCumprod } from "./sigmas.js";
+import { addNoiseRows, assertSameShape, schedulerError, type HostTensor, type Scheduler, type StepOptions, type StepResult } from "./Scheduler.js";
+import { discreteSigmaSchedule, sigmasFromAlphasCumprod, type DiscreteSigmaScheduleOptions } from "./sigmas.js";
+import { checkInferenceSteps } from "./timesteps.js";
 
 const f32 = Math.fround;
 
-export abstract class SigmaScheduler implements Scheduler {
+/**
+ * The k-diffusion denoiser of an ε-predicting model at noise level σ: x̂₀ = x − σ·ε and the ODE derivative
+ * d = (x − x̂₀)/σ, float32 in diffusers' order (x̂₀ first, then d; not the algebraic d = ε).
+ */
+export function denoiseEpsilon(x: Float32Array, eps: Float32Array, sigma: number): { pred: Float32Array; derivative: Float32Array } {
+  const pred = x.map((v, k) => v - f32(sigma * eps[k]!));
+  const derivative = x.map((v, k) => f32(v - pred[k]!) / sigma);
+  return { pred, derivative };
+}
+
+/** An Euler step x + d·dt (float32). */
+export function eulerUpdate(x: Float32Array, derivative: Float32Array, dt: number): Float32Array {
+  return x.map((v, k) => v + f32(derivative[k]! * dt));
+}
+
+export abstract class SigmaScheduler<C extends BaseSchedulerConfig> implements Scheduler {
   abstract readonly className: string;
   readonly order = 1;
   readonly alphasCumprod: Float32Array;
@@ -21,8 +38,9 @@ export abstract class SigmaScheduler implements Scheduler {
   protected stepIndex: number | null = null;
   protected beginIndex: number | null = null;
 
-  protected constructor(readonly baseConfig: BaseSchedulerConfig) {
-    this.alphasCumprod = alphasCumprodFor(baseConfig);
+  /** `config` is the fully resolved, checked class config (`resolveSchedulerConfig`). */
+  protected constructor(readonly config: C) {
+    this.alphasCumprod = alphasCumprodFor(config);
     this.sigmaTable = sigmasFromAlphasCumprod(this.alphasCumprod);
   }
 
@@ -33,7 +51,7 @@ export abstract class SigmaScheduler implements Scheduler {
   get initNoiseSigma(): number {
     // Before setTimesteps diffusers' σ list is the whole training table, whose maximum is the same σ_{T−1}.
     const max = (this.sigmas ?? this.sigmaTable).reduce((m, s) => Math.max(m, s), 0);
-    if (this.baseConfig.timestep_spacing === "leading") return f32(Math.sqrt(f32(f32(max * max) + 1)));
+    if (this.config.timestep_spacing === "leading") return f32(Math.sqrt(f32(f32(max * max) + 1)));
     return max;
   }
 
@@ -57,12 +75,50 @@ export abstract class SigmaScheduler implements Scheduler {
     return this.stepIndex ?? this.beginIndex ?? this.indexForTimestep(t);
   }
 
-  protected beginStep(t: number): number {
+  /** Starts `step`: checks the shapes, settles the step index i (σ_i → σ_{i+1}) and returns it with the σ list. */
+  protected beginStep(modelOutput: HostTensor, t: number, sample: HostTensor): { i: number; sigmas: Float32Array } {
+    assertSameShape(this.className, "step model output/sample", modelOutput, sample);
     this.stepIndex = this.currentIndex(t);
-    if (this.stepIndex + 1 >= this.requireSigmas().length) {
+    const sigmas = this.requireSigmas();
+    if (this.stepIndex + 1 >= sigmas.length) {
       throw schedulerError(this.className, `step ${this.stepIndex} is past the end of the ${this.timesteps.length}-step schedule; call setTimesteps again`);
     }
-    return this.stepIndex;
+    return { i: this.stepIndex, sigmas };
+  }
+
+  /** Ends step i: the next step is i + 1; x̂₀ is returned when the diffusers class returns it. */
+  protected endStep(i: number, sample: HostTensor, prev: Float32Array, pred?: Float32Array): StepResult {
+    this.stepIndex = i + 1;
+    const prevSample = { shape: sample.shape, data: prev };
+    return pred === undefined ? { prevSample } : { prevSample, predOriginalSample: { shape: sample.shape, data: pred } };
+  }
+
+  /** Installs a schedule (n timesteps, n + 1 sigmas) and forgets the step position. */
+  protected installSchedule(timesteps: number[], sigmas: Float32Array, numInferenceSteps: number): void {
+    this.timesteps = timesteps;
+    this.sigmas = sigmas;
+    this.numInferenceSteps = numInferenceSteps;
+    this.resetStepState();
+  }
+
+  /** `setTimesteps` of Euler, Euler ancestral and LMS: `discreteSigmaSchedule` under the config's spacing. */
+  protected setDiscreteSigmaSchedule(
+    numInferenceSteps: number,
+    o: Pick<DiscreteSigmaScheduleOptions, "karras"> & Partial<Pick<DiscreteSigmaScheduleOptions, "sigmaMin" | "sigmaMax" | "finalSigma">>,
+  ): void {
+    const c = this.config;
+    checkInferenceSteps(this.className, numInferenceSteps, c.num_train_timesteps);
+    const { timesteps, sigmas } = discreteSigmaSchedule(this.sigmaTable, {
+      spacing: c.timestep_spacing,
+      numTrainTimesteps: c.num_train_timesteps,
+      numInferenceSteps,
+      stepsOffset: c.steps_offset,
+      karras: o.karras,
+      sigmaMin: o.sigmaMin ?? null,
+      sigmaMax: o.sigmaMax ?? null,
+      finalSigma: o.finalSigma ?? 0,
+    });
+    this.installSchedule(timesteps, sigmas, numInferenceSteps);
   }
 
   protected requireSigmas(): Float32Array {
@@ -95,17 +151,12 @@ export abstract class SigmaScheduler implements Scheduler {
     return sigmas[this.stepIndex ?? this.beginIndex]!;
   }
 
-  /** x₀ + σ·ε per batch row (float32). */
+  /** (a, b) of add_noise's a·x₀ + b·ε for a row at timestep `t`: x₀ + σ·ε here. */
+  protected noiseCoefficients(t: number): readonly [number, number] {
+    return [1, this.noiseSigma(t)];
+  }
+
   addNoise(original: HostTensor, noise: HostTensor, t: number | readonly number[]): HostTensor {
-    assertSameShape(this.className, "addNoise original/noise", original, noise);
-    const batch = original.shape[0] ?? 1;
-    const rowSize = original.data.length / batch;
-    const ts = perBatch(this.className, t, batch);
-    const out = new Float32Array(original.data.length);
-    for (let b = 0; b < batch; b++) {
-      const sigma = this.noiseSigma(ts[b]!);
-      for (let i = b * rowSize; i < (b + 1) * rowSize; i++) out[i] = original.data[i]! + f32(noise.data[i]! * sigma);
-    }
-    return { shape: original.shape, data: out };
+    return addNoiseRows(this.className, original, noise, t, (ti) => this.noiseCoefficients(ti));
   }
 }

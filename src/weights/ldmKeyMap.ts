@@ -7,35 +7,19 @@
 // Each map is diffusers name → LDM name *inside the component* (without `model.diffusion_model.`,
 // `first_stage_model.`, `cond_stage_model.transformer.`), in diffusers `state_dict` order.
 
-/** What of a `UNet2DConditionModel` config decides its parameter names (camelCase diffusers fields). */
-export interface LdmUnetLayout {
-  readonly blockOutChannels: readonly number[];
-  readonly layersPerBlock: number;
-  /** "CrossAttnDownBlock2D" | "DownBlock2D" per level. */
-  readonly downBlockTypes: readonly string[];
-  /** "UpBlock2D" | "CrossAttnUpBlock2D" per level (deepest level first, as diffusers lists them). */
-  readonly upBlockTypes: readonly string[];
-  /** Only "UNetMidBlock2DCrossAttn" (the default, SD1.x) has an LDM layout here. */
-  readonly midBlockType?: string;
-  /** Transformer blocks per attention (SD1.x: 1). */
-  readonly transformerLayersPerBlock?: number;
-}
+// The maps take the typed model configs, or only the fields that decide parameter names. Those configs admit
+// SD1.x's architecture only (one transformer block per attention, UNetMidBlock2DCrossAttn, VAE with quant convs
+// and a mid-block attention), so that is the layout mapped here.
+import type { CLIPTextConfig } from "../models/clip/CLIPTextConfig.js";
+import type { UNetConfig } from "../models/unet/UNetConfig.js";
+import type { AutoencoderKLConfig } from "../models/vae/AutoencoderKLConfig.js";
 
-/** What of an `AutoencoderKL` config decides its parameter names. */
-export interface LdmVaeLayout {
-  readonly blockOutChannels: readonly number[];
-  readonly layersPerBlock: number;
-  /** diffusers `mid_block_add_attention` (default true). */
-  readonly midBlockAddAttention?: boolean;
-  /** diffusers `use_quant_conv` / `use_post_quant_conv` (default true). */
-  readonly useQuantConv?: boolean;
-  readonly usePostQuantConv?: boolean;
-}
-
-/** What of a `CLIPTextConfig` decides its parameter names. */
-export interface LdmClipTextLayout {
-  readonly numHiddenLayers: number;
-}
+/** The fields of a UNet config that decide its parameter names. */
+export type UNetKeyMapConfig = Pick<UNetConfig, "blockOutChannels" | "layersPerBlock" | "downBlockTypes" | "upBlockTypes">;
+/** The fields of a VAE config that decide its parameter names. */
+export type VaeKeyMapConfig = Pick<AutoencoderKLConfig, "blockOutChannels" | "layersPerBlock">;
+/** The field of a CLIP text config that decides its parameter names. */
+export type ClipTextKeyMapConfig = Pick<CLIPTextConfig, "numHiddenLayers">;
 
 export class KeyMapError extends Error {
   constructor(message: string) {
@@ -86,29 +70,24 @@ function unetResnet(b: MapBuilder, d: string, l: string, shortcut: boolean): voi
   if (shortcut) b.wb(`${d}.conv_shortcut`, `${l}.skip_connection`);
 }
 
-/** Transformer2DModel ↔ LDM SpatialTransformer: identical names inside, no shape change. */
-function unetTransformer(b: MapBuilder, d: string, l: string, depth: number): void {
+/** Transformer2DModel (one transformer block, SD1.x) ↔ LDM SpatialTransformer: identical names inside, no shape change. */
+function unetTransformer(b: MapBuilder, d: string, l: string): void {
   b.wb(`${d}.norm`, `${l}.norm`);
   b.wb(`${d}.proj_in`, `${l}.proj_in`);
-  for (let k = 0; k < depth; k++) {
-    const td = `${d}.transformer_blocks.${k}`;
-    const tl = `${l}.transformer_blocks.${k}`;
-    b.wb(`${td}.norm1`, `${tl}.norm1`);
-    for (const attn of ["attn1", "attn2"]) {
-      // q/k/v projections have no bias in SD1.x's attention; the output projection has one.
-      for (const p of ["to_q", "to_k", "to_v"]) b.wb(`${td}.${attn}.${p}`, `${tl}.${attn}.${p}`, false);
-      b.wb(`${td}.${attn}.to_out.0`, `${tl}.${attn}.to_out.0`);
-      if (attn === "attn1") b.wb(`${td}.norm2`, `${tl}.norm2`);
-    }
-    b.wb(`${td}.norm3`, `${tl}.norm3`);
-    b.wb(`${td}.ff.net.0.proj`, `${tl}.ff.net.0.proj`);
-    b.wb(`${td}.ff.net.2`, `${tl}.ff.net.2`);
+  const td = `${d}.transformer_blocks.0`;
+  const tl = `${l}.transformer_blocks.0`;
+  b.wb(`${td}.norm1`, `${tl}.norm1`);
+  for (const attn of ["attn1", "attn2"]) {
+    // q/k/v projections have no bias in SD1.x's attention; the output projection has one.
+    for (const p of ["to_q", "to_k", "to_v"]) b.wb(`${td}.${attn}.${p}`, `${tl}.${attn}.${p}`, false);
+    b.wb(`${td}.${attn}.to_out.0`, `${tl}.${attn}.to_out.0`);
+    if (attn === "attn1") b.wb(`${td}.norm2`, `${tl}.norm2`);
   }
+  b.wb(`${td}.norm3`, `${tl}.norm3`);
+  b.wb(`${td}.ff.net.0.proj`, `${tl}.ff.net.0.proj`);
+  b.wb(`${td}.ff.net.2`, `${tl}.ff.net.2`);
   b.wb(`${d}.proj_out`, `${l}.proj_out`);
 }
-
-const DOWN_TYPES: Record<string, boolean> = { CrossAttnDownBlock2D: true, DownBlock2D: false };
-const UP_TYPES: Record<string, boolean> = { CrossAttnUpBlock2D: true, UpBlock2D: false };
 
 /**
  * diffusers UNet2DConditionModel name → LDM UNetModel name, for every parameter, in diffusers state_dict order.
@@ -119,8 +98,8 @@ const UP_TYPES: Record<string, boolean> = { CrossAttnUpBlock2D: true, UpBlock2D:
  * `output_blocks.(i·(L+1)+j).{0,1}` and its upsampler after them in the last block (`.1.conv`, or `.2.conv`
  * when the level has attentions). L = layers_per_block.
  */
-export function ldmUnetKeyMap(layout: LdmUnetLayout): Map<string, string> {
-  const { blockOutChannels: ch, layersPerBlock: L, downBlockTypes, upBlockTypes } = layout;
+export function ldmUnetKeyMap(config: UNetKeyMapConfig): Map<string, string> {
+  const { blockOutChannels: ch, layersPerBlock: L, downBlockTypes, upBlockTypes } = config;
   checkLevels("UNet", ch, L);
   const n = ch.length;
   if (downBlockTypes.length !== n || upBlockTypes.length !== n) {
@@ -128,22 +107,8 @@ export function ldmUnetKeyMap(layout: LdmUnetLayout): Map<string, string> {
       `UNet: ${n} blockOutChannels but ${downBlockTypes.length} downBlockTypes and ${upBlockTypes.length} upBlockTypes (need one of each per level)`,
     );
   }
-  const downAttn = downBlockTypes.map((t, i) => {
-    const a = DOWN_TYPES[t];
-    if (a === undefined) throw new KeyMapError(`UNet: downBlockTypes[${i}] "${t}" has no LDM layout (expected ${Object.keys(DOWN_TYPES).join(" or ")})`);
-    return a;
-  });
-  const upAttn = upBlockTypes.map((t, i) => {
-    const a = UP_TYPES[t];
-    if (a === undefined) throw new KeyMapError(`UNet: upBlockTypes[${i}] "${t}" has no LDM layout (expected ${Object.keys(UP_TYPES).join(" or ")})`);
-    return a;
-  });
-  const mid = layout.midBlockType ?? "UNetMidBlock2DCrossAttn";
-  if (mid !== "UNetMidBlock2DCrossAttn") {
-    throw new KeyMapError(`UNet: midBlockType "${mid}" has no LDM layout here (only UNetMidBlock2DCrossAttn, SD1.x)`);
-  }
-  const depth = layout.transformerLayersPerBlock ?? 1;
-  if (!Number.isSafeInteger(depth) || depth < 1) throw new KeyMapError(`UNet: transformerLayersPerBlock ${depth} must be a positive integer`);
+  const downAttn = downBlockTypes.map((t) => t === "CrossAttnDownBlock2D");
+  const upAttn = upBlockTypes.map((t) => t === "CrossAttnUpBlock2D");
 
   const b = new MapBuilder();
   b.wb("conv_in", "input_blocks.0.0");
@@ -156,7 +121,7 @@ export function ldmUnetKeyMap(layout: LdmUnetLayout): Map<string, string> {
     const inCh = ch[Math.max(i - 1, 0)]!;
     // diffusers registers a block's attentions before its resnets.
     if (downAttn[i]) {
-      for (let j = 0; j < L; j++) unetTransformer(b, `down_blocks.${i}.attentions.${j}`, `input_blocks.${i * (L + 1) + j + 1}.1`, depth);
+      for (let j = 0; j < L; j++) unetTransformer(b, `down_blocks.${i}.attentions.${j}`, `input_blocks.${i * (L + 1) + j + 1}.1`);
     }
     for (let j = 0; j < L; j++) {
       unetResnet(b, `down_blocks.${i}.resnets.${j}`, `input_blocks.${i * (L + 1) + j + 1}.0`, j === 0 && inCh !== ch[i]);
@@ -168,7 +133,7 @@ export function ldmUnetKeyMap(layout: LdmUnetLayout): Map<string, string> {
   // concatenation [h, skip] so its input width differs from its output: all have a shortcut conv.
   for (let i = 0; i < n; i++) {
     if (upAttn[i]) {
-      for (let j = 0; j <= L; j++) unetTransformer(b, `up_blocks.${i}.attentions.${j}`, `output_blocks.${i * (L + 1) + j}.1`, depth);
+      for (let j = 0; j <= L; j++) unetTransformer(b, `up_blocks.${i}.attentions.${j}`, `output_blocks.${i * (L + 1) + j}.1`);
     }
     for (let j = 0; j <= L; j++) unetResnet(b, `up_blocks.${i}.resnets.${j}`, `output_blocks.${i * (L + 1) + j}.0`, true);
     if (i < n - 1) {
@@ -176,7 +141,7 @@ export function ldmUnetKeyMap(layout: LdmUnetLayout): Map<string, string> {
     }
   }
 
-  unetTransformer(b, "mid_block.attentions.0", "middle_block.1", depth);
+  unetTransformer(b, "mid_block.attentions.0", "middle_block.1");
   unetResnet(b, "mid_block.resnets.0", "middle_block.0", false);
   unetResnet(b, "mid_block.resnets.1", "middle_block.2", false);
 
@@ -202,9 +167,9 @@ const VAE_ATTN: ReadonlyArray<readonly [string, string]> = [
   ["to_out.0", "proj_out"],
 ];
 
-function vaeMid(b: MapBuilder, side: "encoder" | "decoder", attention: boolean): void {
+function vaeMid(b: MapBuilder, side: "encoder" | "decoder"): void {
   // UNetMidBlock2D registers its attentions before its resnets.
-  if (attention) for (const [d, l] of VAE_ATTN) b.wb(`${side}.mid_block.attentions.0.${d}`, `${side}.mid.attn_1.${l}`);
+  for (const [d, l] of VAE_ATTN) b.wb(`${side}.mid_block.attentions.0.${d}`, `${side}.mid.attn_1.${l}`);
   vaeResnet(b, `${side}.mid_block.resnets.0`, `${side}.mid.block_1`, false);
   vaeResnet(b, `${side}.mid_block.resnets.1`, `${side}.mid.block_2`, false);
 }
@@ -214,11 +179,10 @@ function vaeMid(b: MapBuilder, side: "encoder" | "decoder", attention: boolean):
  * The encoder's levels keep their numbers (`encoder.down.i`); the decoder's are numbered the other way round
  * (`decoder.up_blocks.i` ↔ `decoder.up.(n−1−i)`), because LDM indexes them by resolution.
  */
-export function ldmVaeKeyMap(layout: LdmVaeLayout): Map<string, string> {
-  const { blockOutChannels: ch, layersPerBlock: L } = layout;
+export function ldmVaeKeyMap(config: VaeKeyMapConfig): Map<string, string> {
+  const { blockOutChannels: ch, layersPerBlock: L } = config;
   checkLevels("VAE", ch, L);
   const n = ch.length;
-  const midAttn = layout.midBlockAddAttention ?? true;
   const b = new MapBuilder();
 
   b.wb("encoder.conv_in", "encoder.conv_in");
@@ -229,7 +193,7 @@ export function ldmVaeKeyMap(layout: LdmVaeLayout): Map<string, string> {
     }
     if (i < n - 1) b.wb(`encoder.down_blocks.${i}.downsamplers.0.conv`, `encoder.down.${i}.downsample.conv`);
   }
-  vaeMid(b, "encoder", midAttn);
+  vaeMid(b, "encoder");
   b.wb("encoder.conv_norm_out", "encoder.norm_out");
   b.wb("encoder.conv_out", "encoder.conv_out");
 
@@ -243,12 +207,12 @@ export function ldmVaeKeyMap(layout: LdmVaeLayout): Map<string, string> {
     }
     if (i < n - 1) b.wb(`decoder.up_blocks.${i}.upsamplers.0.conv`, `decoder.up.${n - 1 - i}.upsample.conv`);
   }
-  vaeMid(b, "decoder", midAttn);
+  vaeMid(b, "decoder");
   b.wb("decoder.conv_norm_out", "decoder.norm_out");
   b.wb("decoder.conv_out", "decoder.conv_out");
 
-  if (layout.useQuantConv ?? true) b.wb("quant_conv", "quant_conv");
-  if (layout.usePostQuantConv ?? true) b.wb("post_quant_conv", "post_quant_conv");
+  b.wb("quant_conv", "quant_conv");
+  b.wb("post_quant_conv", "post_quant_conv");
   return b.map;
 }
 
@@ -268,8 +232,8 @@ export function isVaeAttentionProjection(diffusersName: string): boolean {
  * wraps a transformers CLIPTextModel, so the names are transformers' own (`text_model.…`); files written
  * with transformers < 4.x lack the `text_model.` level — `ldmClipTextAlternative` gives that spelling.
  */
-export function ldmClipTextKeyMap(layout: LdmClipTextLayout): Map<string, string> {
-  const layers = layout.numHiddenLayers;
+export function ldmClipTextKeyMap(config: ClipTextKeyMapConfig): Map<string, string> {
+  const layers = config.numHiddenLayers;
   if (!Number.isSafeInteger(layers) || layers < 1) throw new KeyMapError(`CLIP: numHiddenLayers ${layers} must be a positive integer`);
   const b = new MapBuilder();
   const same = (d: string, bias = true): void => b.wb(d, d, bias);

@@ -9,6 +9,9 @@
 // Pickled checkpoints (.ckpt/.pt/.pth/.bin) are refused: unpickling executes code stored in the file.
 import { closeSync, openSync, readSync } from "node:fs";
 import { extname } from "node:path";
+import { SD15_CLIP_TEXT_CONFIG } from "../models/clip/CLIPTextConfig.js";
+import { SD15_UNET_CONFIG } from "../models/unet/UNetConfig.js";
+import { SD15_VAE_CONFIG } from "../models/vae/AutoencoderKLConfig.js";
 import { numelOf, shapeStr, type Shape } from "../tensor/Tensor.js";
 import {
   isVaeAttentionProjection,
@@ -16,12 +19,11 @@ import {
   ldmClipTextKeyMap,
   ldmUnetKeyMap,
   ldmVaeKeyMap,
-  type LdmClipTextLayout,
-  type LdmUnetLayout,
-  type LdmVaeLayout,
+  type ClipTextKeyMapConfig,
+  type UNetKeyMapConfig,
+  type VaeKeyMapConfig,
 } from "./ldmKeyMap.js";
 import { SafetensorsFile, type SafetensorsDtype } from "./safetensors.js";
-import { SD15_CLIP_TEXT_LAYOUT, SD15_UNET_LAYOUT, SD15_VAE_LAYOUT } from "./sd15Configs.js";
 import { sameShape, WeightError, type WeightSource } from "./WeightSource.js";
 
 /** Where each component lives in an LDM single file. */
@@ -246,14 +248,17 @@ export class SingleFileCheckpoint {
     return this.file.names().some((n) => n.startsWith(p));
   }
 
-  /** The UNet (`model.diffusion_model.*`) under diffusers UNet2DConditionModel names. */
-  unetSource(layout: LdmUnetLayout = SD15_UNET_LAYOUT): LdmComponentSource {
+  /**
+   * The UNet (`model.diffusion_model.*`) under diffusers UNet2DConditionModel names. A single file holds weights
+   * only, so the architecture is SD1.5's unless the caller's config says otherwise.
+   */
+  unetSource(config: UNetKeyMapConfig = SD15_UNET_CONFIG): LdmComponentSource {
     this.refuseFamily("UNet");
     const prefix = LDM_PREFIX.unet;
     return new LdmComponentSource(this.file, {
       label: "UNet",
       prefix,
-      candidates: prefixed(ldmUnetKeyMap(layout), prefix),
+      candidates: prefixed(ldmUnetKeyMap(config), prefix),
       hint: this.hasEma
         ? `It has EMA weights under "model_ema.*" only; convert the checkpoint with EMA extraction (diffusers' extract_ema=True) first.`
         : undefined,
@@ -261,13 +266,13 @@ export class SingleFileCheckpoint {
   }
 
   /** The VAE (`first_stage_model.*`) under diffusers AutoencoderKL names; mid-attention weights shown as [C, C]. */
-  vaeSource(layout: LdmVaeLayout = SD15_VAE_LAYOUT): LdmComponentSource {
+  vaeSource(config: VaeKeyMapConfig = SD15_VAE_CONFIG): LdmComponentSource {
     this.refuseFamily("VAE");
     const prefix = LDM_PREFIX.vae;
     return new LdmComponentSource(this.file, {
       label: "VAE",
       prefix,
-      candidates: prefixed(ldmVaeKeyMap(layout), prefix),
+      candidates: prefixed(ldmVaeKeyMap(config), prefix),
       squeeze: isVaeAttentionProjection,
       // The training loss (LPIPS, discriminator, logvar) is sometimes left in `first_stage_model.loss.*`.
       ignore: (key) => key.startsWith(`${prefix}loss.`),
@@ -276,11 +281,11 @@ export class SingleFileCheckpoint {
   }
 
   /** The CLIP text encoder (`cond_stage_model.transformer.*`) under transformers CLIPTextModel names (`text_model.*`). */
-  textEncoderSource(layout: LdmClipTextLayout = SD15_CLIP_TEXT_LAYOUT): LdmComponentSource {
+  textEncoderSource(config: ClipTextKeyMapConfig = SD15_CLIP_TEXT_CONFIG): LdmComponentSource {
     this.refuseFamily("text encoder");
     const prefix = LDM_PREFIX.textEncoder;
     const candidates = new Map<string, string[]>();
-    for (const [d, l] of ldmClipTextKeyMap(layout)) {
+    for (const [d, l] of ldmClipTextKeyMap(config)) {
       const alt = ldmClipTextAlternative(l);
       candidates.set(d, alt === undefined ? [prefix + l] : [prefix + l, prefix + alt]);
     }

@@ -1,21 +1,19 @@
 // Writes a full-size SD1.5 diffusers folder whose weights are the synthetic values of fixtures README §2 (each
 // tensor a function of its name), so the whole pipeline can run at SD1.5 scale without downloading 4 GB.
 // Tensors are generated and written one at a time (the UNet alone is 1.7 GB in fp16), never all in memory.
+import assert from "node:assert/strict";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { CLIPTextModel } from "../../src/models/clip/CLIPTextModel.js";
-import { parseCLIPTextConfig } from "../../src/models/clip/CLIPTextConfig.js";
+import { parseCLIPTextConfig, SD15_CLIP_TEXT_CONFIG, type CLIPTextConfig } from "../../src/models/clip/CLIPTextConfig.js";
 import { UNet2DConditionModel } from "../../src/models/unet/UNet2DConditionModel.js";
-import { parseUNetConfig } from "../../src/models/unet/UNetConfig.js";
+import { parseUNetConfig, SD15_UNET_CONFIG, type UNetConfig } from "../../src/models/unet/UNetConfig.js";
 import { AutoencoderKL } from "../../src/models/vae/AutoencoderKL.js";
-import { parseAutoencoderKLConfig } from "../../src/models/vae/AutoencoderKLConfig.js";
+import { parseAutoencoderKLConfig, SD15_VAE_CONFIG, type AutoencoderKLConfig } from "../../src/models/vae/AutoencoderKLConfig.js";
 import type { Module } from "../../src/nn/Module.js";
 import { SD15_SCHEDULER_CONFIG } from "../../src/pipeline/sd15SchedulerConfig.js";
 import { isVaeAttentionProjection, ldmClipTextKeyMap, ldmUnetKeyMap, ldmVaeKeyMap } from "../../src/weights/ldmKeyMap.js";
 import { SafetensorsFile } from "../../src/weights/safetensors.js";
-import {
-  SD15_CLIP_TEXT_CONFIG_JSON, SD15_CLIP_TEXT_LAYOUT, SD15_UNET_CONFIG_JSON, SD15_UNET_LAYOUT, SD15_VAE_CONFIG_JSON, SD15_VAE_LAYOUT,
-} from "../../src/weights/sd15Configs.js";
 import { LDM_PREFIX } from "../../src/weights/singleFile.js";
 import { syntheticParameter } from "../../src/weights/synthetic.js";
 import { fixturePath } from "./fixtures.js";
@@ -85,6 +83,75 @@ export function writeSyntheticWeights(path: string, model: Module, dtype: "F16" 
   }
 }
 
+// The `config.json` files of the folder, written from the typed SD1.5 configs in the diffusers/transformers
+// spelling (fields left out take the library defaults, which are SD1.x's). Each is checked to parse back to
+// the config it came from, so the folder describes exactly the model sdts builds.
+
+function unetConfigJson(c: UNetConfig): Record<string, unknown> {
+  const heads = c.attentionHeads;
+  const json = {
+    _class_name: "UNet2DConditionModel",
+    in_channels: c.inChannels,
+    out_channels: c.outChannels,
+    block_out_channels: [...c.blockOutChannels],
+    down_block_types: [...c.downBlockTypes],
+    up_block_types: [...c.upBlockTypes],
+    layers_per_block: c.layersPerBlock,
+    // SD1.x's legacy spelling: `attention_head_dim` holds the number of heads.
+    attention_head_dim: heads.every((h) => h === heads[0]) ? heads[0] : [...heads],
+    cross_attention_dim: c.crossAttentionDim,
+    norm_num_groups: c.normNumGroups,
+    norm_eps: c.normEps,
+    flip_sin_to_cos: c.flipSinToCos,
+    freq_shift: c.freqShift,
+    downsample_padding: c.downsamplePadding,
+    sample_size: c.sampleSize,
+  };
+  assert.deepEqual(parseUNetConfig(json), c, "unet config.json does not parse back");
+  return json;
+}
+
+function vaeConfigJson(c: AutoencoderKLConfig): Record<string, unknown> {
+  const levels = c.blockOutChannels.length;
+  const json = {
+    _class_name: "AutoencoderKL",
+    in_channels: c.inChannels,
+    out_channels: c.outChannels,
+    latent_channels: c.latentChannels,
+    block_out_channels: [...c.blockOutChannels],
+    down_block_types: Array<string>(levels).fill("DownEncoderBlock2D"),
+    up_block_types: Array<string>(levels).fill("UpDecoderBlock2D"),
+    layers_per_block: c.layersPerBlock,
+    norm_num_groups: c.normNumGroups,
+    scaling_factor: c.scalingFactor,
+    sample_size: c.sampleSize,
+    force_upcast: c.forceUpcast,
+  };
+  assert.deepEqual(parseAutoencoderKLConfig(json), c, "vae config.json does not parse back");
+  return json;
+}
+
+function clipTextConfigJson(c: CLIPTextConfig): Record<string, unknown> {
+  const json = {
+    architectures: ["CLIPTextModel"],
+    model_type: "clip_text_model",
+    vocab_size: c.vocabSize,
+    hidden_size: c.hiddenSize,
+    intermediate_size: c.intermediateSize,
+    num_hidden_layers: c.numHiddenLayers,
+    num_attention_heads: c.numAttentionHeads,
+    max_position_embeddings: c.maxPositionEmbeddings,
+    hidden_act: c.hiddenAct,
+    layer_norm_eps: c.layerNormEps,
+    bos_token_id: c.bosTokenId,
+    eos_token_id: c.eosTokenId,
+    pad_token_id: c.padTokenId,
+    projection_dim: c.projectionDim,
+  };
+  assert.deepEqual(parseCLIPTextConfig(json), c, "text_encoder config.json does not parse back");
+  return json;
+}
+
 /**
  * `dir` becomes an SD1.5 diffusers folder: the real configs, the SD1.5 tokenizer files, synthetic weights in
  * `dtype` — named `*.fp16.safetensors` (the Hub's fp16 variant) when F16.
@@ -105,12 +172,12 @@ export function writeSyntheticSd15Folder(dir: string, dtype: "F16" | "F32" = "F1
   for (const f of ["vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json"]) {
     copyFileSync(fixturePath("clip-vocab", f), join(part("tokenizer"), f));
   }
-  writeFileSync(join(part("text_encoder"), "config.json"), JSON.stringify(SD15_CLIP_TEXT_CONFIG_JSON, null, 2));
-  writeSyntheticWeights(join(dir, "text_encoder", `model${suffix}`), new CLIPTextModel(parseCLIPTextConfig(SD15_CLIP_TEXT_CONFIG_JSON)), dtype);
-  writeFileSync(join(part("unet"), "config.json"), JSON.stringify(SD15_UNET_CONFIG_JSON, null, 2));
-  writeSyntheticWeights(join(dir, "unet", `diffusion_pytorch_model${suffix}`), new UNet2DConditionModel(parseUNetConfig({ ...SD15_UNET_CONFIG_JSON })), dtype);
-  writeFileSync(join(part("vae"), "config.json"), JSON.stringify(SD15_VAE_CONFIG_JSON, null, 2));
-  writeSyntheticWeights(join(dir, "vae", `diffusion_pytorch_model${suffix}`), new AutoencoderKL(parseAutoencoderKLConfig(SD15_VAE_CONFIG_JSON)), dtype);
+  writeFileSync(join(part("text_encoder"), "config.json"), JSON.stringify(clipTextConfigJson(SD15_CLIP_TEXT_CONFIG), null, 2));
+  writeSyntheticWeights(join(dir, "text_encoder", `model${suffix}`), new CLIPTextModel(SD15_CLIP_TEXT_CONFIG), dtype);
+  writeFileSync(join(part("unet"), "config.json"), JSON.stringify(unetConfigJson(SD15_UNET_CONFIG), null, 2));
+  writeSyntheticWeights(join(dir, "unet", `diffusion_pytorch_model${suffix}`), new UNet2DConditionModel(SD15_UNET_CONFIG), dtype);
+  writeFileSync(join(part("vae"), "config.json"), JSON.stringify(vaeConfigJson(SD15_VAE_CONFIG), null, 2));
+  writeSyntheticWeights(join(dir, "vae", `diffusion_pytorch_model${suffix}`), new AutoencoderKL(SD15_VAE_CONFIG), dtype);
 }
 
 /**
@@ -122,9 +189,9 @@ export function writeSyntheticSd15Folder(dir: string, dtype: "F16" | "F32" = "F1
 export function diffusersFolderToSingleFile(dir: string, outPath: string): void {
   const suffix = existsSync(join(dir, "unet", "diffusion_pytorch_model.fp16.safetensors")) ? ".fp16.safetensors" : ".safetensors";
   const parts: Array<[string, string, Map<string, string>, (name: string) => boolean]> = [
-    [join(dir, "unet", `diffusion_pytorch_model${suffix}`), LDM_PREFIX.unet, ldmUnetKeyMap(SD15_UNET_LAYOUT), () => false],
-    [join(dir, "vae", `diffusion_pytorch_model${suffix}`), LDM_PREFIX.vae, ldmVaeKeyMap(SD15_VAE_LAYOUT), isVaeAttentionProjection],
-    [join(dir, "text_encoder", `model${suffix}`), LDM_PREFIX.textEncoder, ldmClipTextKeyMap(SD15_CLIP_TEXT_LAYOUT), () => false],
+    [join(dir, "unet", `diffusion_pytorch_model${suffix}`), LDM_PREFIX.unet, ldmUnetKeyMap(SD15_UNET_CONFIG), () => false],
+    [join(dir, "vae", `diffusion_pytorch_model${suffix}`), LDM_PREFIX.vae, ldmVaeKeyMap(SD15_VAE_CONFIG), isVaeAttentionProjection],
+    [join(dir, "text_encoder", `model${suffix}`), LDM_PREFIX.textEncoder, ldmClipTextKeyMap(SD15_CLIP_TEXT_CONFIG), () => false],
   ];
   interface Entry { key: string; dtype: string; shape: number[]; bytes: () => Uint8Array }
   const entries: Entry[] = [];

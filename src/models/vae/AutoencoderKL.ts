@@ -39,7 +39,7 @@ export class AutoencoderKL extends Module {
 
   /** Pixels per latent along each axis (8 for SD1.x); images to encode must be multiples of it. */
   get spatialScale(): number {
-    return 2 ** (this.config.blockOutChannels.length - 1);
+    return this.encoder.sizeMultiple; // one halving per encoder downsampler, one doubling per decoder upsampler
   }
 
   /**
