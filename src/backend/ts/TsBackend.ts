@@ -1,59 +1,78 @@
-// The portable TypeScript backend: host Float32Array storage in logical row-major layout (NCHW).
-// It is the reference the other backends are tested against, so clarity comes first, then speed:
-// GEMM is blocked (gemm.ts), convolution is GEMM over im2col bands of output rows (never a full-image
-// column buffer), and attention runs head by head over tiles of queries (never all heads' score matrices).
+// The portable TypeScript backend: host float32 storage in logical row-major layout (NCHW), on
+// SharedArrayBuffers so a pool of worker threads can share it. It is the reference the other backends are tested
+// against, so it must be exact first, then fast:
+// - GEMM is packed and register-blocked (gemm.ts); linear weights are packed once at load as B panels, conv
+//   weights as A strips.
+// - Convolution is GEMM over im2col chunks of output pixels, written directly in packed form (never a
+//   full-image column buffer).
+// - Attention runs head by head over tiles of QTILE queries: only QTILE × Tk scores exist at a time, never a
+//   head's full score matrix, let alone all heads'.
+// - Large linear / conv / attention / norm / activation ops are split into chunks of output rows, pixels,
+//   (head, query) strips, groups or element ranges, which `threads` threads take dynamically (WorkerPool.ts);
+//   small ops stay on the calling thread. No reduction is ever split, so results are bit-identical for any
+//   thread count.
+import { availableParallelism } from "node:os";
 import type {
   AttentionOptions, Backend, Conv2dOptions, Conv2dWeight, LinearWeight, NormOptions, Padding2d,
 } from "../Backend.js";
 import { numelOf, ShapeError, shapeStr, Tensor, type Shape } from "../../tensor/Tensor.js";
-import { gemm } from "./gemm.js";
+import { MR, NR, packA, packBTransposed, packedASize, packedBSize } from "./gemm.js";
+import { GRANULE, type Job } from "./kernels.js";
+import type { Schedule } from "./poolProtocol.js";
+import { WorkerPool } from "./WorkerPool.js";
+
+export interface TsBackendOptions {
+  /** Threads for large kernels, the calling thread included (default: os.availableParallelism()). */
+  readonly threads?: number;
+  /**
+   * How threads share a split op's chunks: "dynamic" (default, balances around other load on the machine) or
+   * "static" (thread t computes chunks t, t + threads, …; for tests, so every thread provably computes).
+   * Results are the same bits either way.
+   */
+  readonly schedule?: Schedule;
+}
 
 interface TsLinear extends LinearWeight {
-  /** Wᵀ, [in, out] row-major, so y = x · Wᵀ is a plain row-major GEMM. */
-  readonly weightT: Float32Array;
+  /** Wᵀ packed as GEMM B panels [⌈out/NR⌉][in][NR]. */
+  readonly weightPacked: Float32Array;
   readonly bias: Float32Array | null;
 }
 
 interface TsConv extends Conv2dWeight {
-  /** [out, in·kh·kw] row-major (PyTorch's layout flattened). */
-  readonly weight: Float32Array;
+  /** The weight [out, in·kh·kw] packed as GEMM A strips [⌈out/MR⌉][in·kh·kw][MR]. */
+  readonly weightPacked: Float32Array;
   readonly bias: Float32Array | null;
 }
 
-/** Column-buffer budget for one im2col band (floats). */
-const COL_BUDGET = 1 << 20;
-/** Queries per attention tile: one tile's scores are QTILE × Tk floats. */
-const QTILE = 64;
+/** Below this many flops a GEMM-like op runs on the calling thread: dispatching to the pool costs ~40 µs. */
+const PARALLEL_MIN_FLOPS = 2e6;
+/**
+ * Chunks per thread of a split op. Threads take chunks dynamically, so when another process slows one thread
+ * down the others take over its share; more chunks balance better, each costs a little packing.
+ */
+const CHUNKS_PER_THREAD = 8;
+/** Below this many elements an activation / norm runs on the calling thread. */
+const PARALLEL_MIN_ELEMENTS = 1 << 16;
+
+/** A zero-filled float32 array on a SharedArrayBuffer (workers can read and write it in place). */
+export function allocShared(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * n));
+}
+
+/** A copy of `a` on a SharedArrayBuffer. */
+function sharedCopy(a: Float32Array): Float32Array {
+  const s = allocShared(a.length);
+  s.set(a);
+  return s;
+}
+
+/** `a` itself when it is on a SharedArrayBuffer (every array this backend makes is), else a shared copy. */
+function toShared(a: Float32Array): Float32Array {
+  return a.buffer instanceof SharedArrayBuffer ? a : sharedCopy(a);
+}
 
 function data(x: Tensor): Float32Array {
   return x.storage as Float32Array;
-}
-
-function erf(x: number): number {
-  // Abramowitz–Stegun 7.1.26 is too coarse (1.5e-7 abs); use a series / continued fraction split
-  // accurate to double rounding so GELU matches torch's erf-based GELU at float32 precision.
-  const ax = Math.abs(x);
-  let r: number;
-  if (ax < 2.5) {
-    // Maclaurin series: erf(x) = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))
-    let term = ax, sum = ax;
-    const x2 = ax * ax;
-    for (let n = 1; n < 60; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    r = (2 / Math.sqrt(Math.PI)) * sum;
-  } else if (ax < 6) {
-    // Continued fraction for erfc.
-    let f = 0;
-    for (let n = 60; n >= 1; n--) f = (n / 2) / (ax + f);
-    r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
-  } else {
-    r = 1;
-  }
-  return x < 0 ? -r : r;
 }
 
 function pads(p: number | Padding2d): Padding2d {
@@ -62,14 +81,47 @@ function pads(p: number | Padding2d): Padding2d {
 
 export class TsBackend implements Backend {
   readonly name: string = "ts";
+  /** Threads used by large kernels, the calling thread included. */
+  readonly threadCount: number;
+  // ECMAScript-private (#) so subclasses (NativeBackend) can use any member names of their own.
+  readonly #pool: WorkerPool;
+
+  constructor(options: TsBackendOptions = {}) {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`TsBackend: threads must be a positive integer, got ${threads}`);
+    this.threadCount = threads;
+    this.#pool = new WorkerPool(threads, options.schedule ?? "dynamic");
+  }
+
+  /** Ops offered to worker threads so far (a diagnostic). */
+  get parallelJobs(): number {
+    return this.#pool.parallelJobs;
+  }
+
+  /** Chunks of split ops computed by worker threads so far (a diagnostic). */
+  get workerChunks(): number {
+    return this.#pool.workerChunks;
+  }
 
   protected make(d: Float32Array, shape: Shape): Tensor {
     return new Tensor(this, shape, d);
   }
 
+  /**
+   * Runs `job`, split into chunks when there is more than one thread and at least `minWork` of work (flops or
+   * elements); each chunk gets at least minWork/2, and at most `units` chunks (the job's finest split).
+   */
+  #run(job: Job, work: number, minWork: number, units: number): void {
+    let chunks = 1;
+    if (this.threadCount > 1 && work >= minWork) {
+      chunks = Math.max(1, Math.min(units, this.threadCount * CHUNKS_PER_THREAD, Math.floor(work / (minWork / 2))));
+    }
+    this.#pool.run(job, chunks);
+  }
+
   fromArray(d: Float32Array, shape: Shape): Tensor {
     if (d.length !== numelOf(shape)) throw new ShapeError(`fromArray: ${d.length} values for shape ${shapeStr(shape)}`);
-    return this.make(d, shape);
+    return this.make(toShared(d), shape);
   }
 
   async read(x: Tensor): Promise<Float32Array> {
@@ -83,9 +135,9 @@ export class TsBackend implements Backend {
   prepareLinear(weight: Float32Array, outFeatures: number, inFeatures: number, bias?: Float32Array): LinearWeight {
     if (weight.length !== outFeatures * inFeatures) throw new ShapeError(`linear weight has ${weight.length} values, expected [${outFeatures}, ${inFeatures}]`);
     if (bias && bias.length !== outFeatures) throw new ShapeError(`linear bias has ${bias.length} values, expected [${outFeatures}]`);
-    const weightT = new Float32Array(inFeatures * outFeatures);
-    for (let o = 0; o < outFeatures; o++) for (let i = 0; i < inFeatures; i++) weightT[i * outFeatures + o] = weight[o * inFeatures + i]!;
-    const w: TsLinear = { outFeatures, inFeatures, hasBias: !!bias, weightT, bias: bias ?? null };
+    const weightPacked = allocShared(packedBSize(outFeatures, inFeatures));
+    packBTransposed(weight, 0, inFeatures, inFeatures, outFeatures, weightPacked, 0);
+    const w: TsLinear = { outFeatures, inFeatures, hasBias: !!bias, weightPacked, bias: bias ? sharedCopy(bias) : null };
     return w;
   }
 
@@ -93,23 +145,28 @@ export class TsBackend implements Backend {
     const [o, i, kh, kw] = shape;
     if (weight.length !== o * i * kh * kw) throw new ShapeError(`conv weight has ${weight.length} values, expected ${shapeStr(shape)}`);
     if (bias && bias.length !== o) throw new ShapeError(`conv bias has ${bias.length} values, expected [${o}]`);
-    const w: TsConv = { outChannels: o, inChannels: i, kernelH: kh, kernelW: kw, hasBias: !!bias, weight, bias: bias ?? null };
+    const K = i * kh * kw;
+    const weightPacked = allocShared(packedASize(o, K));
+    packA(weight, 0, K, o, K, weightPacked, 0);
+    const w: TsConv = { outChannels: o, inChannels: i, kernelH: kh, kernelW: kw, hasBias: !!bias, weightPacked, bias: bias ? sharedCopy(bias) : null };
     return w;
   }
 
   prepareVector(d: Float32Array, shape: Shape): Tensor {
-    return this.fromArray(d, shape);
+    if (d.length !== numelOf(shape)) throw new ShapeError(`prepareVector: ${d.length} values for shape ${shapeStr(shape)}`);
+    return this.make(sharedCopy(d), shape);
   }
 
   linear(x: Tensor, wh: LinearWeight): Tensor {
     const w = wh as TsLinear;
     const inF = x.dim(-1);
     if (inF !== w.inFeatures) throw new ShapeError(`linear: input ${shapeStr(x.shape)} has ${inF} features, weight expects [${w.outFeatures}, ${w.inFeatures}]`);
-    const rows = x.numel / inF;
-    const out = new Float32Array(rows * w.outFeatures);
-    if (w.bias) for (let r = 0; r < rows; r++) out.set(w.bias, r * w.outFeatures);
-    gemm({ M: rows, N: w.outFeatures, K: inF, A: data(x), aOffset: 0, lda: inF, B: w.weightT, bOffset: 0, ldb: w.outFeatures, C: out, cOffset: 0, ldc: w.outFeatures, accumulate: true });
-    return this.make(out, [...x.shape.slice(0, -1), w.outFeatures]);
+    const rows = x.numel / inF, N = w.outFeatures;
+    const out = allocShared(rows * N);
+    const units = Math.max(Math.ceil(rows / MR), Math.ceil(N / NR));
+    this.#run({ kind: "linear", x: toShared(data(x)), rows, K: inF, N, weightPacked: w.weightPacked, bias: w.bias, out },
+      2 * rows * N * inF, PARALLEL_MIN_FLOPS, units);
+    return this.make(out, [...x.shape.slice(0, -1), N]);
   }
 
   conv2d(x: Tensor, wh: Conv2dWeight, options: Conv2dOptions): Tensor {
@@ -119,148 +176,68 @@ export class TsBackend implements Backend {
     }
     const [B, C, H, W] = x.shape as [number, number, number, number];
     const { stride } = options;
+    if (!Number.isInteger(stride) || stride < 1) throw new Error(`conv2d: stride must be a positive integer, got ${stride}`);
     const p = pads(options.padding);
     const KH = w.kernelH, KW = w.kernelW, O = w.outChannels;
     const OH = Math.floor((H + p.top + p.bottom - KH) / stride) + 1;
     const OW = Math.floor((W + p.left + p.right - KW) / stride) + 1;
     if (OH <= 0 || OW <= 0) throw new ShapeError(`conv2d: input ${shapeStr(x.shape)} too small for kernel ${KH}×${KW}`);
-    const src = data(x);
-    const out = new Float32Array(B * O * OH * OW);
-    const K = C * KH * KW;
-    const plane = OH * OW;
-    const direct = KH === 1 && KW === 1 && stride === 1 && p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0;
-    const bandRows = Math.max(1, Math.min(OH, Math.floor(COL_BUDGET / (K * OW))));
-    const col = direct ? null : new Float32Array(K * bandRows * OW);
-    for (let b = 0; b < B; b++) {
-      const outBase = b * O * plane;
-      if (w.bias) for (let o = 0; o < O; o++) out.fill(w.bias[o]!, outBase + o * plane, outBase + (o + 1) * plane);
-      if (direct) {
-        gemm({ M: O, N: plane, K, A: w.weight, aOffset: 0, lda: K, B: src, bOffset: b * C * H * W, ldb: plane, C: out, cOffset: outBase, ldc: plane, accumulate: true });
-        continue;
-      }
-      for (let oy0 = 0; oy0 < OH; oy0 += bandRows) {
-        const rows = Math.min(bandRows, OH - oy0);
-        const n = rows * OW;
-        // im2col for output rows [oy0, oy0+rows): col[(c·KH + ky)·KW + kx, r·OW + ox]
-        for (let c = 0; c < C; c++) {
-          const srcPlane = (b * C + c) * H * W;
-          for (let ky = 0; ky < KH; ky++) {
-            for (let kx = 0; kx < KW; kx++) {
-              const rowBase = ((c * KH + ky) * KW + kx) * n;
-              for (let r = 0; r < rows; r++) {
-                const iy = (oy0 + r) * stride - p.top + ky;
-                const dst = rowBase + r * OW;
-                if (iy < 0 || iy >= H) {
-                  col!.fill(0, dst, dst + OW);
-                  continue;
-                }
-                const srow = srcPlane + iy * W;
-                for (let ox = 0; ox < OW; ox++) {
-                  const ix = ox * stride - p.left + kx;
-                  col![dst + ox] = ix >= 0 && ix < W ? src[srow + ix]! : 0;
-                }
-              }
-            }
-          }
-        }
-        gemm({ M: O, N: n, K, A: w.weight, aOffset: 0, lda: K, B: col!, bOffset: 0, ldb: n, C: out, cOffset: outBase + oy0 * OW, ldc: plane, accumulate: true });
-      }
-    }
+    const out = allocShared(B * O * OH * OW);
+    const flops = 2 * B * O * C * KH * KW * OH * OW;
+    this.#run({
+      kind: "conv2d", x: toShared(data(x)), B, C, H, W, O, KH, KW, stride, padTop: p.top, padLeft: p.left, OH, OW,
+      weightPacked: w.weightPacked, bias: w.bias, out,
+    }, flops, PARALLEL_MIN_FLOPS, Math.ceil((OH * OW) / NR));
     return this.make(out, [B, O, OH, OW]);
   }
 
   groupNorm(x: Tensor, groups: number, gamma: Tensor, beta: Tensor, eps: number, options?: NormOptions): Tensor {
+    if (x.rank < 2) throw new ShapeError(`groupNorm: expected [B, C, ...], got ${shapeStr(x.shape)}`);
     const B = x.dim(0), C = x.dim(1);
     if (C % groups !== 0) throw new ShapeError(`groupNorm: ${C} channels of ${shapeStr(x.shape)} not divisible into ${groups} groups`);
     if (gamma.numel !== C || beta.numel !== C) throw new ShapeError(`groupNorm: weight ${shapeStr(gamma.shape)} / bias ${shapeStr(beta.shape)} do not match ${C} channels of ${shapeStr(x.shape)}`);
-    const spatial = x.numel / (B * C);
-    const cpg = C / groups;
-    const src = data(x), g = data(gamma), bt = data(beta);
-    const out = new Float32Array(src.length);
-    const silu = options?.silu ?? false;
-    const n = cpg * spatial;
-    for (let b = 0; b < B; b++) {
-      for (let gi = 0; gi < groups; gi++) {
-        const start = (b * C + gi * cpg) * spatial;
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += src[start + i]!;
-        const mean = sum / n;
-        let sq = 0;
-        for (let i = 0; i < n; i++) {
-          const d = src[start + i]! - mean;
-          sq += d * d;
-        }
-        const inv = 1 / Math.sqrt(sq / n + eps);
-        for (let c = 0; c < cpg; c++) {
-          const ch = gi * cpg + c;
-          const a = g[ch]! * inv, sh = bt[ch]! - mean * a;
-          const base = start + c * spatial;
-          for (let i = 0; i < spatial; i++) {
-            const v = src[base + i]! * a + sh;
-            out[base + i] = silu ? v / (1 + Math.exp(-v)) : v;
-          }
-        }
-      }
-    }
+    const out = allocShared(x.numel);
+    this.#run({
+      kind: "groupNorm", x: toShared(data(x)), B, C, spatial: x.numel / (B * C), groups,
+      gamma: toShared(data(gamma)), beta: toShared(data(beta)), eps, silu: options?.silu ?? false, out,
+    }, x.numel, PARALLEL_MIN_ELEMENTS, B * groups);
     return this.make(out, x.shape);
   }
 
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
     const C = x.dim(-1);
     if (gamma.numel !== C || beta.numel !== C) throw new ShapeError(`layerNorm: weight ${shapeStr(gamma.shape)} does not match last dim of ${shapeStr(x.shape)}`);
-    const src = data(x), g = data(gamma), bt = data(beta);
-    const out = new Float32Array(src.length);
+    const out = allocShared(x.numel);
     const rows = x.numel / C;
-    for (let r = 0; r < rows; r++) {
-      const o = r * C;
-      let sum = 0;
-      for (let i = 0; i < C; i++) sum += src[o + i]!;
-      const mean = sum / C;
-      let sq = 0;
-      for (let i = 0; i < C; i++) {
-        const d = src[o + i]! - mean;
-        sq += d * d;
-      }
-      const inv = 1 / Math.sqrt(sq / C + eps);
-      for (let i = 0; i < C; i++) out[o + i] = (src[o + i]! - mean) * inv * g[i]! + bt[i]!;
-    }
+    this.#run({ kind: "layerNorm", x: toShared(data(x)), rows, C, gamma: toShared(data(gamma)), beta: toShared(data(beta)), eps, out },
+      x.numel, PARALLEL_MIN_ELEMENTS, rows);
     return this.make(out, x.shape);
   }
 
-  private map(x: Tensor, f: (v: number) => number): Tensor {
-    const src = data(x);
-    const out = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
+  #unary(x: Tensor, op: "silu" | "gelu" | "quickGelu"): Tensor {
+    const out = allocShared(x.numel);
+    this.#run({ kind: "unary", op, x: toShared(data(x)), out }, x.numel, PARALLEL_MIN_ELEMENTS, Math.ceil(x.numel / GRANULE));
     return this.make(out, x.shape);
   }
 
   silu(x: Tensor): Tensor {
-    return this.map(x, (v) => v / (1 + Math.exp(-v)));
+    return this.#unary(x, "silu");
   }
 
   gelu(x: Tensor): Tensor {
-    return this.map(x, (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+    return this.#unary(x, "gelu");
   }
 
   quickGelu(x: Tensor): Tensor {
-    return this.map(x, (v) => v / (1 + Math.exp(-1.702 * v)));
+    return this.#unary(x, "quickGelu");
   }
 
   geglu(x: Tensor): Tensor {
     const D2 = x.dim(-1);
     if (D2 % 2 !== 0) throw new ShapeError(`geglu: last dim of ${shapeStr(x.shape)} is odd`);
-    const D = D2 / 2;
-    const rows = x.numel / D2;
-    const src = data(x);
-    const out = new Float32Array(rows * D);
-    for (let r = 0; r < rows; r++) {
-      for (let i = 0; i < D; i++) {
-        const a = src[r * D2 + i]!;
-        const gte = src[r * D2 + D + i]!;
-        // torch: hidden * gelu(gate), gelu rounded to float32 before the product.
-        out[r * D + i] = a * Math.fround(0.5 * gte * (1 + erf(gte / Math.SQRT2)));
-      }
-    }
+    const D = D2 / 2, rows = x.numel / D2;
+    const out = allocShared(rows * D);
+    this.#run({ kind: "geglu", x: toShared(data(x)), rows, D, out }, rows * D, PARALLEL_MIN_ELEMENTS, rows);
     return this.make(out, [...x.shape.slice(0, -1), D]);
   }
 
@@ -273,46 +250,11 @@ export class TsBackend implements Backend {
     const Tk = k.dim(1);
     if (E % heads !== 0) throw new ShapeError(`attention: width ${E} not divisible by ${heads} heads`);
     const D = E / heads;
-    const scaleF = options?.scale ?? 1 / Math.sqrt(D);
-    const causal = options?.causal ?? false;
-    const Q = data(q), Kd = data(k), V = data(v);
-    const out = new Float32Array(B * Tq * E);
-    const scores = new Float32Array(QTILE * Tk);
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < heads; h++) {
-        for (let q0 = 0; q0 < Tq; q0 += QTILE) {
-          const rows = Math.min(QTILE, Tq - q0);
-          for (let r = 0; r < rows; r++) {
-            const qi = q0 + r;
-            const qo = (b * Tq + qi) * E + h * D;
-            const srow = r * Tk;
-            const kEnd = causal ? Math.min(Tk, qi + 1) : Tk;
-            let max = -Infinity;
-            for (let j = 0; j < kEnd; j++) {
-              const ko = (b * Tk + j) * E + h * D;
-              let s = 0;
-              for (let d = 0; d < D; d++) s += Q[qo + d]! * Kd[ko + d]!;
-              s *= scaleF;
-              scores[srow + j] = s;
-              if (s > max) max = s;
-            }
-            let sum = 0;
-            for (let j = 0; j < kEnd; j++) {
-              const e = Math.exp(scores[srow + j]! - max);
-              scores[srow + j] = e;
-              sum += e;
-            }
-            const inv = 1 / sum;
-            const oo = (b * Tq + qi) * E + h * D;
-            for (let j = 0; j < kEnd; j++) {
-              const p = scores[srow + j]! * inv;
-              const vo = (b * Tk + j) * E + h * D;
-              for (let d = 0; d < D; d++) out[oo + d] += p * V[vo + d]!;
-            }
-          }
-        }
-      }
-    }
+    const out = allocShared(B * Tq * E);
+    this.#run({
+      kind: "attention", q: toShared(data(q)), k: toShared(data(k)), v: toShared(data(v)), B, Tq, Tk, heads, D,
+      scale: options?.scale ?? 1 / Math.sqrt(D), causal: options?.causal ?? false, out,
+    }, 4 * B * Tq * Tk * E, PARALLEL_MIN_FLOPS, B * heads * Math.ceil(Tq / MR));
     return this.make(out, [B, Tq, E]);
   }
 
@@ -320,7 +262,7 @@ export class TsBackend implements Backend {
     if (x.rank !== 4) throw new ShapeError(`upsampleNearest2x: expected [B, C, H, W], got ${shapeStr(x.shape)}`);
     const [B, C, H, W] = x.shape as [number, number, number, number];
     const src = data(x);
-    const out = new Float32Array(B * C * 4 * H * W);
+    const out = allocShared(B * C * 4 * H * W);
     const W2 = 2 * W;
     for (let p = 0; p < B * C; p++) {
       for (let y = 0; y < H; y++) {
@@ -342,7 +284,7 @@ export class TsBackend implements Backend {
       throw new ShapeError(`add: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} differ`);
     }
     const x = data(a), y = data(b);
-    const out = new Float32Array(x.length);
+    const out = allocShared(x.length);
     for (let i = 0; i < x.length; i++) out[i] = x[i]! + y[i]!;
     return this.make(out, a.shape);
   }
@@ -354,7 +296,7 @@ export class TsBackend implements Backend {
     }
     const spatial = x.numel / (B * C);
     const src = data(x), vv = data(v);
-    const out = new Float32Array(src.length);
+    const out = allocShared(src.length);
     for (let p = 0; p < B * C; p++) {
       const a = vv[p]!;
       for (let i = p * spatial, e = i + spatial; i < e; i++) out[i] = src[i]! + a;
@@ -363,7 +305,10 @@ export class TsBackend implements Backend {
   }
 
   scale(x: Tensor, s: number): Tensor {
-    return this.map(x, (v) => v * s);
+    const src = data(x);
+    const out = allocShared(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = src[i]! * s;
+    return this.make(out, x.shape);
   }
 
   concat(xs: readonly Tensor[], axis: number): Tensor {
@@ -377,7 +322,7 @@ export class TsBackend implements Backend {
     const outer = numelOf(first.shape.slice(0, ax));
     const inner = numelOf(first.shape.slice(ax + 1));
     const total = xs.reduce((s, t) => s + t.shape[ax]!, 0);
-    const out = new Float32Array(outer * total * inner);
+    const out = allocShared(outer * total * inner);
     let offset = 0;
     for (const t of xs) {
       const src = data(t);
@@ -400,7 +345,7 @@ export class TsBackend implements Backend {
     const inner = numelOf(x.shape.slice(ax + 1));
     const src = data(x);
     const len = (end - start) * inner;
-    const out = new Float32Array(outer * len);
+    const out = allocShared(outer * len);
     for (let o = 0; o < outer; o++) out.set(src.subarray(o * size * inner + start * inner, o * size * inner + start * inner + len), o * len);
     const shape = [...x.shape];
     shape[ax] = end - start;
@@ -426,7 +371,7 @@ export class TsBackend implements Backend {
     const [V, D] = table.shape as [number, number];
     if (ids.length !== batch * length) throw new ShapeError(`embedding: ${ids.length} ids for [${batch}, ${length}]`);
     const t = data(table);
-    const out = new Float32Array(ids.length * D);
+    const out = allocShared(ids.length * D);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (id < 0 || id >= V) throw new ShapeError(`embedding: id ${id} at position ${i} is outside the vocabulary of ${V}`);
@@ -438,7 +383,7 @@ export class TsBackend implements Backend {
 
 /** Per batch, transpose an R×S matrix to S×R. */
 function transpose2(src: Float32Array, B: number, R: number, S: number): Float32Array {
-  const out = new Float32Array(src.length);
+  const out = allocShared(src.length);
   const TB = 32;
   for (let b = 0; b < B; b++) {
     const base = b * R * S;
