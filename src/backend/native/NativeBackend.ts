@@ -1,0 +1,348 @@
+// The native CPU backend: the C++ kernels of native/ (AVX-512, AVX2+FMA or portable, picked from the CPU's
+// features) on a persistent pool of `threads` threads. Storage is a Float32Array in logical row-major layout
+// (NCHW, [B, T, C]), like the TypeScript backend's, which the kernels read and write in place; the
+// memcpy-bound ops (concat, slice, embedding) are TypedArray copies here. Weights are packed once at load
+// into the GEMM's panel layout; bias adds are fused into the GEMM's store.
+import type {
+  AttentionOptions, Backend, Conv2dOptions, Conv2dWeight, LinearWeight, NormOptions, Padding2d,
+} from "../Backend.js";
+import { numelOf, ShapeError, shapeStr, Tensor, type Shape } from "../../tensor/Tensor.js";
+import type { NativeAddon } from "./addon.js";
+
+export type NativeIsa = "avx512" | "avx2" | "generic";
+/** fp32 everywhere, or bf16 operands (fp32 accumulation) in conv and linear layers (AVX512-BF16 only). */
+export type NativePrecision = "fp32" | "bf16";
+/** How fp32-precision conv/linear weights are kept: fp32, or fp16 (half the memory, widened on use). */
+export type NativeWeightStorage = "fp32" | "fp16";
+
+export interface NativeBackendOptions {
+  /** Kernel threads (default and maximum: all cores). Results are bit-identical for any count. */
+  readonly threads?: number;
+  /** Instruction set (default: the best the CPU supports); a lower one tests the fallback paths. */
+  readonly isa?: NativeIsa;
+  /** Default fp32 (numerically equal to PyTorch); bf16 trades ~3 significant digits for speed. */
+  readonly precision?: NativePrecision;
+  /**
+   * With fp32 precision: "fp16" stores conv/linear weights as fp16 — exact for fp16 checkpoints (their values
+   * are fp16 already), otherwise weights are rounded to fp16. bf16 precision always stores bf16.
+   */
+  readonly weights?: NativeWeightStorage;
+}
+
+interface NativeLinear extends LinearWeight {
+  /** Wᵀ in the GEMM's B-panel layout (see native/kernels_impl.inc pack_linear_weight[_bf16]). */
+  readonly packed: Float32Array;
+  readonly bias: Float32Array | null;
+  readonly isa: number;
+  /** Weight format: 0 fp32, 1 bf16, 2 fp16. */
+  readonly format: number;
+}
+
+interface NativeConv extends Conv2dWeight {
+  /** [O, C·KH·KW] in the GEMM's A-panel layout (pack_conv_weight[_bf16]). */
+  readonly packed: Float32Array;
+  readonly bias: Float32Array | null;
+  readonly isa: number;
+  /** Weight format: 0 fp32, 1 bf16, 2 fp16. */
+  readonly format: number;
+}
+
+const ISA_INDEX: Record<NativeIsa, number> = { generic: 0, avx2: 1, avx512: 2 };
+
+function data(x: Tensor): Float32Array {
+  if (!(x.storage instanceof Float32Array)) throw new TypeError(`native backend: tensor ${shapeStr(x.shape)} is not stored as a Float32Array (from another backend?)`);
+  return x.storage;
+}
+
+function pads(p: number | Padding2d): Padding2d {
+  return typeof p === "number" ? { top: p, bottom: p, left: p, right: p } : p;
+}
+
+export class NativeBackend implements Backend {
+  readonly name: string = "native";
+  readonly threads: number;
+  readonly isa: NativeIsa;
+  readonly precision: NativePrecision;
+  readonly weights: NativeWeightStorage | "bf16";
+  private readonly isaIndex: number;
+  /** Weight format passed to the addon: 0 fp32, 1 bf16 (bf16 GEMM), 2 fp16 storage. */
+  private readonly format: number;
+
+  constructor(private readonly addon: NativeAddon, options: NativeBackendOptions = {}) {
+    const info = addon.info();
+    const threads = options.threads ?? info.maxThreads;
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`native backend: threads must be a positive integer, got ${threads}`);
+    // The pool has one thread per core; more would only time-slice.
+    this.threads = Math.min(threads, info.maxThreads);
+    const isa = options.isa ?? (info.isa as NativeIsa);
+    if (!(isa in ISA_INDEX)) throw new Error(`native backend: unknown instruction set "${isa}" (valid: ${Object.keys(ISA_INDEX).join(", ")})`);
+    if (ISA_INDEX[isa] > info.isaIndex) throw new Error(`native backend: this CPU does not support ${isa} (best: ${info.isa})`);
+    this.isa = isa;
+    this.isaIndex = ISA_INDEX[isa];
+    const precision = options.precision ?? "fp32";
+    if (precision !== "fp32" && precision !== "bf16") throw new Error(`native backend: unknown precision "${String(precision)}" (valid: fp32, bf16)`);
+    if (precision === "bf16" && !(info.bf16 && isa === "avx512")) {
+      throw new Error(`native backend: precision bf16 needs the avx512 kernels on a CPU with AVX512-BF16 (this CPU: ${info.bf16 ? "has it" : "does not"}, isa ${isa})`);
+    }
+    this.precision = precision;
+    const weights = options.weights ?? "fp32";
+    if (weights !== "fp32" && weights !== "fp16") throw new Error(`native backend: unknown weight storage "${String(weights)}" (valid: fp32, fp16)`);
+    if (precision === "bf16" && options.weights !== undefined) throw new Error("native backend: precision bf16 stores its weights as bf16 (do not set weights)");
+    this.weights = precision === "bf16" ? "bf16" : weights;
+    this.format = precision === "bf16" ? 1 : weights === "fp16" ? 2 : 0;
+  }
+
+  /**
+   * An uninitialized output (every native op writes all of it). Buffer.allocUnsafeSlow skips the zero fill
+   * and comes from the malloc heap, which recycles collected tensors' memory; native-owned (external)
+   * buffers would only be freed from the event loop, so a synchronous UNet forward would page-fault fresh
+   * memory for every op.
+   */
+  private alloc(n: number): Float32Array {
+    return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+  }
+
+  private make(d: Float32Array, shape: Shape): Tensor {
+    return new Tensor(this, shape, d);
+  }
+
+  // --- storage ---------------------------------------------------------------------------------------------
+
+  fromArray(d: Float32Array, shape: Shape): Tensor {
+    if (d.length !== numelOf(shape)) throw new ShapeError(`fromArray: ${d.length} values for shape ${shapeStr(shape)}`);
+    return this.make(d, shape);
+  }
+
+  async read(x: Tensor): Promise<Float32Array> {
+    return data(x).slice();
+  }
+
+  reshape(x: Tensor, shape: Shape): Tensor {
+    return this.make(data(x), shape);
+  }
+
+  prepareVector(d: Float32Array, shape: Shape): Tensor {
+    return this.fromArray(d, shape);
+  }
+
+  // --- weights ---------------------------------------------------------------------------------------------
+
+  prepareLinear(weight: Float32Array, outFeatures: number, inFeatures: number, bias?: Float32Array): LinearWeight {
+    if (weight.length !== outFeatures * inFeatures) throw new ShapeError(`linear weight has ${weight.length} values, expected [${outFeatures}, ${inFeatures}]`);
+    if (bias && bias.length !== outFeatures) throw new ShapeError(`linear bias has ${bias.length} values, expected [${outFeatures}]`);
+    const packed = this.alloc(this.addon.linearPackedSize(outFeatures, inFeatures, this.isaIndex, this.format));
+    this.addon.packLinear(packed, weight, outFeatures, inFeatures, this.isaIndex, this.format);
+    const w: NativeLinear = { outFeatures, inFeatures, hasBias: !!bias, packed, bias: bias ?? null, isa: this.isaIndex, format: this.format };
+    return w;
+  }
+
+  prepareConv2d(weight: Float32Array, shape: readonly [number, number, number, number], bias?: Float32Array): Conv2dWeight {
+    const [o, i, kh, kw] = shape;
+    if (weight.length !== o * i * kh * kw) throw new ShapeError(`conv weight has ${weight.length} values, expected ${shapeStr(shape)}`);
+    if (bias && bias.length !== o) throw new ShapeError(`conv bias has ${bias.length} values, expected [${o}]`);
+    const packed = this.alloc(this.addon.convPackedSize(o, i * kh * kw, this.isaIndex, this.format));
+    this.addon.packConv(packed, weight, o, i * kh * kw, this.isaIndex, this.format);
+    const w: NativeConv = { outChannels: o, inChannels: i, kernelH: kh, kernelW: kw, hasBias: !!bias, packed, bias: bias ?? null, isa: this.isaIndex, format: this.format };
+    return w;
+  }
+
+  // --- ops -------------------------------------------------------------------------------------------------
+
+  linear(x: Tensor, wh: LinearWeight): Tensor {
+    const w = wh as NativeLinear;
+    if (!(w.packed instanceof Float32Array) || w.isa !== this.isaIndex || w.format !== this.format) throw new Error("native linear: weight was not prepared by this native backend");
+    const inF = x.dim(-1);
+    if (inF !== w.inFeatures) throw new ShapeError(`linear: input ${shapeStr(x.shape)} has ${inF} features, weight expects [${w.outFeatures}, ${w.inFeatures}]`);
+    const rows = x.numel / inF;
+    const out = this.alloc(rows * w.outFeatures);
+    this.addon.linear(out, data(x), rows, inF, w.packed, w.outFeatures, w.bias, this.threads, this.isaIndex, w.format);
+    return this.make(out, [...x.shape.slice(0, -1), w.outFeatures]);
+  }
+
+  conv2d(x: Tensor, wh: Conv2dWeight, options: Conv2dOptions): Tensor {
+    const w = wh as NativeConv;
+    if (!(w.packed instanceof Float32Array) || w.isa !== this.isaIndex || w.format !== this.format) throw new Error("native conv2d: weight was not prepared by this native backend");
+    if (x.rank !== 4 || x.shape[1] !== w.inChannels) {
+      throw new ShapeError(`conv2d: input ${shapeStr(x.shape)} does not match weight [${w.outChannels}, ${w.inChannels}, ${w.kernelH}, ${w.kernelW}] (expected [B, ${w.inChannels}, H, W])`);
+    }
+    const [B, C, H, W] = x.shape as [number, number, number, number];
+    const { stride } = options;
+    if (!Number.isInteger(stride) || stride < 1) throw new Error(`conv2d: stride must be a positive integer, got ${stride}`);
+    const p = pads(options.padding);
+    const OH = Math.floor((H + p.top + p.bottom - w.kernelH) / stride) + 1;
+    const OW = Math.floor((W + p.left + p.right - w.kernelW) / stride) + 1;
+    if (OH <= 0 || OW <= 0) throw new ShapeError(`conv2d: input ${shapeStr(x.shape)} too small for kernel ${w.kernelH}×${w.kernelW}`);
+    const out = this.alloc(B * w.outChannels * OH * OW);
+    this.addon.conv2d(out, data(x), w.packed, w.bias, B, C, H, W, w.outChannels, w.kernelH, w.kernelW, stride, p.top, p.left, OH, OW, this.threads, this.isaIndex, w.format);
+    return this.make(out, [B, w.outChannels, OH, OW]);
+  }
+
+  groupNorm(x: Tensor, groups: number, gamma: Tensor, beta: Tensor, eps: number, options?: NormOptions): Tensor {
+    const B = x.dim(0), C = x.dim(1);
+    if (C % groups !== 0) throw new ShapeError(`groupNorm: ${C} channels of ${shapeStr(x.shape)} not divisible into ${groups} groups`);
+    if (gamma.numel !== C || beta.numel !== C) throw new ShapeError(`groupNorm: weight ${shapeStr(gamma.shape)} / bias ${shapeStr(beta.shape)} do not match ${C} channels of ${shapeStr(x.shape)}`);
+    const spatial = x.numel / (B * C);
+    const out = this.alloc(x.numel);
+    this.addon.groupNorm(out, data(x), B, C, spatial, groups, data(gamma), data(beta), eps, options?.silu ? 1 : 0, this.threads, this.isaIndex);
+    return this.make(out, x.shape);
+  }
+
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
+    const C = x.dim(-1);
+    if (gamma.numel !== C || beta.numel !== C) throw new ShapeError(`layerNorm: weight ${shapeStr(gamma.shape)} does not match last dim of ${shapeStr(x.shape)}`);
+    const out = this.alloc(x.numel);
+    this.addon.layerNorm(out, data(x), x.numel / C, C, data(gamma), data(beta), eps, this.threads, this.isaIndex);
+    return this.make(out, x.shape);
+  }
+
+  private unary(x: Tensor, kind: number, s = 0): Tensor {
+    const out = this.alloc(x.numel);
+    this.addon.unary(out, data(x), x.numel, kind, s, this.threads, this.isaIndex);
+    return this.make(out, x.shape);
+  }
+
+  silu(x: Tensor): Tensor {
+    return this.unary(x, 0);
+  }
+
+  gelu(x: Tensor): Tensor {
+    return this.unary(x, 1);
+  }
+
+  quickGelu(x: Tensor): Tensor {
+    return this.unary(x, 2);
+  }
+
+  scale(x: Tensor, s: number): Tensor {
+    return this.unary(x, 3, s);
+  }
+
+  geglu(x: Tensor): Tensor {
+    const D2 = x.dim(-1);
+    if (D2 % 2 !== 0) throw new ShapeError(`geglu: last dim of ${shapeStr(x.shape)} is odd`);
+    const D = D2 / 2;
+    const rows = x.numel / D2;
+    const out = this.alloc(rows * D);
+    this.addon.geglu(out, data(x), rows, D, this.threads, this.isaIndex);
+    return this.make(out, [...x.shape.slice(0, -1), D]);
+  }
+
+  attention(q: Tensor, k: Tensor, v: Tensor, heads: number, options?: AttentionOptions): Tensor {
+    if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3 || q.shape[0] !== k.shape[0] || k.shape[0] !== v.shape[0] ||
+        q.shape[2] !== k.shape[2] || k.shape[2] !== v.shape[2] || k.shape[1] !== v.shape[1]) {
+      throw new ShapeError(`attention: q ${shapeStr(q.shape)}, k ${shapeStr(k.shape)}, v ${shapeStr(v.shape)} must be [B, T, H·D] with matching B, H·D and key length`);
+    }
+    const [B, Tq, E] = q.shape as [number, number, number];
+    const Tk = k.dim(1);
+    if (E % heads !== 0) throw new ShapeError(`attention: width ${E} not divisible by ${heads} heads`);
+    if (Tk === 0) throw new ShapeError(`attention: no keys (k ${shapeStr(k.shape)})`);
+    const D = E / heads;
+    const scale = options?.scale ?? 1 / Math.sqrt(D);
+    const out = this.alloc(B * Tq * E);
+    this.addon.attention(out, data(q), data(k), data(v), B, Tq, Tk, heads, D, scale, options?.causal ? 1 : 0, this.threads, this.isaIndex);
+    return this.make(out, [B, Tq, E]);
+  }
+
+  upsampleNearest2x(x: Tensor): Tensor {
+    if (x.rank !== 4) throw new ShapeError(`upsampleNearest2x: expected [B, C, H, W], got ${shapeStr(x.shape)}`);
+    const [B, C, H, W] = x.shape as [number, number, number, number];
+    const out = this.alloc(B * C * 4 * H * W);
+    this.addon.upsample2x(out, data(x), B * C, H, W, this.threads, this.isaIndex);
+    return this.make(out, [B, C, 2 * H, 2 * W]);
+  }
+
+  add(a: Tensor, b: Tensor): Tensor {
+    if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+      throw new ShapeError(`add: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} differ`);
+    }
+    const out = this.alloc(a.numel);
+    this.addon.add(out, data(a), data(b), a.numel, this.threads, this.isaIndex);
+    return this.make(out, a.shape);
+  }
+
+  addPerChannel(x: Tensor, v: Tensor): Tensor {
+    const B = x.dim(0), C = x.dim(1);
+    if (v.rank !== 2 || v.shape[0] !== B || v.shape[1] !== C) {
+      throw new ShapeError(`addPerChannel: ${shapeStr(v.shape)} does not match [B, C] = [${B}, ${C}] of ${shapeStr(x.shape)}`);
+    }
+    const out = this.alloc(x.numel);
+    this.addon.addPerChannel(out, data(x), data(v), B * C, x.numel / (B * C), this.threads, this.isaIndex);
+    return this.make(out, x.shape);
+  }
+
+  imageToTokens(x: Tensor): Tensor {
+    if (x.rank !== 4) throw new ShapeError(`imageToTokens: expected [B, C, H, W], got ${shapeStr(x.shape)}`);
+    const [B, C, H, W] = x.shape as [number, number, number, number];
+    const out = this.alloc(x.numel);
+    this.addon.transpose(out, data(x), B, C, H * W, this.threads, this.isaIndex);
+    return this.make(out, [B, H * W, C]);
+  }
+
+  tokensToImage(x: Tensor, height: number, width: number): Tensor {
+    if (x.rank !== 3 || x.shape[1] !== height * width) throw new ShapeError(`tokensToImage: ${shapeStr(x.shape)} is not [B, ${height}·${width}, C]`);
+    const [B, T, C] = x.shape as [number, number, number];
+    const out = this.alloc(x.numel);
+    this.addon.transpose(out, data(x), B, T, C, this.threads, this.isaIndex);
+    return this.make(out, [B, C, height, width]);
+  }
+
+  concat(xs: readonly Tensor[], axis: number): Tensor {
+    const first = xs[0];
+    if (!first) throw new ShapeError("concat of no tensors");
+    const ax = axis < 0 ? first.rank + axis : axis;
+    if (ax < 0 || ax >= first.rank) throw new ShapeError(`concat: axis ${axis} out of range for ${shapeStr(first.shape)}`);
+    for (const t of xs) {
+      if (t.rank !== first.rank || t.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
+        throw new ShapeError(`concat on axis ${axis}: ${xs.map((t) => shapeStr(t.shape)).join(" and ")} differ outside that axis`);
+      }
+    }
+    const outer = numelOf(first.shape.slice(0, ax));
+    const inner = numelOf(first.shape.slice(ax + 1));
+    const total = xs.reduce((s, t) => s + t.shape[ax]!, 0);
+    const out = this.alloc(outer * total * inner);
+    let offset = 0;
+    for (const t of xs) {
+      const src = data(t);
+      const chunk = t.shape[ax]! * inner;
+      for (let o = 0; o < outer; o++) out.set(src.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset);
+      offset += chunk;
+    }
+    const shape = [...first.shape];
+    shape[ax] = total;
+    return this.make(out, shape);
+  }
+
+  slice(x: Tensor, axis: number, start: number, end: number): Tensor {
+    const ax = axis < 0 ? x.rank + axis : axis;
+    const size = x.shape[ax];
+    if (size === undefined || start < 0 || end > size || start >= end) {
+      throw new ShapeError(`slice [${start}, ${end}) on axis ${axis} out of range for ${shapeStr(x.shape)}`);
+    }
+    const outer = numelOf(x.shape.slice(0, ax));
+    const inner = numelOf(x.shape.slice(ax + 1));
+    const src = data(x);
+    const len = (end - start) * inner;
+    const out = this.alloc(outer * len);
+    for (let o = 0; o < outer; o++) {
+      const from = (o * size + start) * inner;
+      out.set(src.subarray(from, from + len), o * len);
+    }
+    const shape = [...x.shape];
+    shape[ax] = end - start;
+    return this.make(out, shape);
+  }
+
+  embedding(table: Tensor, ids: Int32Array, batch: number, length: number): Tensor {
+    if (table.rank !== 2) throw new ShapeError(`embedding: table must be [V, D], got ${shapeStr(table.shape)}`);
+    const [V, D] = table.shape as [number, number];
+    if (ids.length !== batch * length) throw new ShapeError(`embedding: ${ids.length} ids for [${batch}, ${length}]`);
+    const t = data(table);
+    const out = this.alloc(ids.length * D);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id < 0 || id >= V) throw new ShapeError(`embedding: id ${id} at position ${i} is outside the vocabulary of ${V}`);
+      out.set(t.subarray(id * D, (id + 1) * D), i * D);
+    }
+    return this.make(out, [batch, length, D]);
+  }
+}
