@@ -69,6 +69,12 @@ export interface Backend {
   prepareConv2d(weight: Float32Array, shape: readonly [number, number, number, number], bias?: Float32Array): Conv2dWeight;
   /** A 1-D parameter (norm scale/shift) or a small constant table (embeddings). */
   prepareVector(data: Float32Array, shape: Shape): Tensor;
+  /**
+   * Optional: the weights prepared since the last call form one network (loadWeights calls it when a network
+   * is loaded). A backend that carves weights out of shared blocks starts new blocks for the next network, so a
+   * dropped network's blocks hold none of the next one's weights and can go back to the OS as a whole.
+   */
+  endWeights?(): void;
 
   // --- ops -------------------------------------------------------------------------------------------------
   /** [..., in] → [..., out]. */

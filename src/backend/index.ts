@@ -9,6 +9,13 @@ import { NativeBackend, type NativeIsa, type NativePrecision, type NativeWeightS
 export type BackendName = "ts" | "native";
 export const BACKEND_NAMES: readonly BackendName[] = ["ts", "native"];
 
+/** Conv/linear compute precision (`--precision`). */
+export type Precision = "fp32" | "bf16";
+export const PRECISIONS: readonly Precision[] = ["fp32", "bf16"];
+/** Conv/linear weight storage (`--weights-dtype`); compute is unchanged (fp32 unless precision is bf16). */
+export type WeightsDtype = "fp32" | "fp16" | "bf16";
+export const WEIGHTS_DTYPES: readonly WeightsDtype[] = ["fp32", "fp16", "bf16"];
+
 export interface BackendOptions {
   /** Worker threads for kernels (default: $SDTS_THREADS, else all cores). */
   readonly threads?: number;
@@ -16,8 +23,24 @@ export interface BackendOptions {
   readonly isa?: NativeIsa;
   /** Native GEMM precision (default fp32; bf16 is opt-in, AVX512-BF16 CPUs only). */
   readonly precision?: NativePrecision;
-  /** Native conv/linear weight storage with fp32 precision (default fp32; fp16 halves the memory). */
-  readonly weights?: NativeWeightStorage;
+  /**
+   * Conv/linear weight storage (default fp32). Native: fp16 with fp32 precision (half the memory, widened on
+   * use); bf16 only together with precision bf16 (which always stores bf16). TS: fp32 only.
+   */
+  readonly weights?: WeightsDtype;
+}
+
+/** The native backend's storage option for (precision, weights dtype), or an error naming the flags. */
+function nativeWeights(precision: NativePrecision | undefined, weights: WeightsDtype | undefined): NativeWeightStorage | undefined {
+  if (weights === undefined) return undefined;
+  if (precision === "bf16") {
+    if (weights === "bf16") return undefined; // bf16 precision stores bf16: nothing more to ask
+    throw new Error(`--weights-dtype ${weights} cannot be combined with --precision bf16, which stores conv/linear weights as bf16 (use --weights-dtype bf16 or leave it out)`);
+  }
+  if (weights === "bf16") {
+    throw new Error("--weights-dtype bf16: the native backend's fp32 kernels read fp32 or fp16 weights only; bf16 weights come with --precision bf16 (bf16 compute), or use --weights-dtype fp16");
+  }
+  return weights;
 }
 
 let fallbackNoticeShown = false;
@@ -45,16 +68,20 @@ export function createBackend(name?: string, options: BackendOptions = {}): Back
   const threads = options.threads ?? threadsFromEnv();
   switch (chosen) {
     case "ts":
-      if (options.precision && options.precision !== "fp32") throw new Error(`backend "ts" computes in fp32 only (asked for ${options.precision})`);
+      if (options.precision && options.precision !== "fp32") throw new Error(`--precision ${options.precision}: backend "ts" computes in fp32 only`);
+      if (options.weights && options.weights !== "fp32") throw new Error(`--weights-dtype ${options.weights}: backend "ts" stores weights in fp32 only (16-bit weight storage needs --backend native)`);
       return new TsBackend(threads === undefined ? {} : { threads });
     case "native": {
       const load = loadNativeAddon();
       if (!load.addon) throw new Error(`backend "native" is not available: ${load.error}`);
-      return new NativeBackend(load.addon, { threads, isa: options.isa, precision: options.precision, weights: options.weights });
+      return new NativeBackend(load.addon, { threads, isa: options.isa, precision: options.precision, weights: nativeWeights(options.precision, options.weights) });
     }
     case undefined: {
       const load = loadNativeAddon();
-      if (load.addon) return new NativeBackend(load.addon, { threads, isa: options.isa, precision: options.precision, weights: options.weights });
+      if (load.addon) return new NativeBackend(load.addon, { threads, isa: options.isa, precision: options.precision, weights: nativeWeights(options.precision, options.weights) });
+      if ((options.precision && options.precision !== "fp32") || (options.weights && options.weights !== "fp32")) {
+        throw new Error(`--precision/--weights-dtype other than fp32 need the native backend, which is not available (${load.error})`);
+      }
       if (!fallbackNoticeShown) {
         fallbackNoticeShown = true;
         process.stderr.write(`sdts: native backend not available, using the TypeScript backend (${load.error})\n`);

@@ -4,9 +4,7 @@ import { Option, type Command } from "commander";
 import { runGemmBench, unetGemmCases } from "../bench/gemmBench.js";
 import { backendLabel } from "../bench/stats.js";
 import { runUNetBench } from "../bench/unetBench.js";
-import { createBackend } from "../backend/index.js";
-import type { NativePrecision, NativeWeightStorage } from "../backend/native/NativeBackend.js";
-import { addBackendOptions, parseSize, positiveInt, type BackendFlags } from "./options.js";
+import { addBackendOptions, backendFrom, parseSize, positiveInt, type BackendFlags } from "./options.js";
 
 interface BenchFlags extends BackendFlags {
   latent: string;
@@ -15,8 +13,6 @@ interface BenchFlags extends BackendFlags {
   iters: string;
   json?: boolean;
   gemm?: boolean;
-  precision: string;
-  weights: string;
 }
 
 export function register(program: Command): void {
@@ -27,19 +23,11 @@ export function register(program: Command): void {
     .addOption(new Option("--batch <n>", "batch (2 = classifier-free guidance)").default("2"))
     .addOption(new Option("--warmup <n>", "untimed forwards first").default("1"))
     .addOption(new Option("--iters <n>", "timed forwards").default("3"))
-    .addOption(new Option("--precision <p>", "GEMM precision of the native backend (bf16: AVX512-BF16 CPUs)").choices(["fp32", "bf16"]).default("fp32"))
-    .addOption(new Option("--weights <w>", "native conv/linear weight storage with fp32 precision (fp16: half the memory)").choices(["fp32", "fp16"]).default("fp32"))
     .option("--gemm", "also run the GEMM micro-benchmarks on the UNet's shapes")
     .option("--json", "print one JSON object instead of text");
   addBackendOptions(cmd).action(async (flags: BenchFlags) => {
-    const threads = flags.threads === undefined ? undefined : positiveInt(flags.threads, "--threads");
-    const precision = flags.precision as NativePrecision;
-    const weights = flags.weights as NativeWeightStorage;
-    const backend = createBackend(flags.backend, {
-      ...(threads === undefined ? {} : { threads }),
-      ...(precision === "fp32" ? {} : { precision }),
-      ...(weights === "fp32" ? {} : { weights }),
-    });
+    // --precision / --weights-dtype are the shared backend options (options.ts), as for generate.
+    const backend = backendFrom(flags);
     const [h, w] = parseSize(flags.latent, "--latent");
     const batch = positiveInt(flags.batch, "--batch");
     const warmup = flags.warmup === "0" ? 0 : positiveInt(flags.warmup, "--warmup");

@@ -22,6 +22,7 @@ import { imageFromDecoded, imageToInput, type RgbImage } from "../models/vae/ima
 import { parseTorchSeed, TorchGenerator, type TorchSeed } from "../random/TorchGenerator.js";
 import type { HostTensor } from "../schedulers/Scheduler.js";
 import type { Tensor } from "../tensor/Tensor.js";
+import { collectGarbage } from "./collectGarbage.js";
 import { decodeProgressTrace } from "./decodeProgress.js";
 import { denoise } from "./denoise.js";
 import { encodePrompt, repeatBatch } from "./encodePrompt.js";
@@ -217,6 +218,7 @@ export class StableDiffusionPipeline {
       negativeEmbeds = repeatBatch(negative.embeds, batch);
     }
     textEncoder = undefined;
+    if (!this.options.keepModelsLoaded) collectGarbage(); // before the UNet loads into its memory
 
     // 2–3. Schedule and starting latents (the generator's first draws).
     const generator = new TorchGenerator(seed);
@@ -261,6 +263,7 @@ export class StableDiffusionPipeline {
       ...(o.signal ? { signal: o.signal } : {}),
     });
     unet = undefined;
+    if (!this.options.keepModelsLoaded) collectGarbage(); // before the VAE loads and decodes
 
     // 5. Decode.
     vae ??= this.network("vae", o);

@@ -53,4 +53,5 @@ export function loadWeights(model: Module, source: WeightSource, backend: Backen
       return values;
     });
   }
+  backend.endWeights?.();
 }

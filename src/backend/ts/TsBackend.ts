@@ -141,6 +141,9 @@ export class TsBackend implements Backend {
     return w;
   }
 
+  /** Weights are separate SharedArrayBuffers here: nothing to group. */
+  endWeights(): void {}
+
   prepareConv2d(weight: Float32Array, shape: readonly [number, number, number, number], bias?: Float32Array): Conv2dWeight {
     const [o, i, kh, kw] = shape;
     if (weight.length !== o * i * kh * kw) throw new ShapeError(`conv weight has ${weight.length} values, expected ${shapeStr(shape)}`);
