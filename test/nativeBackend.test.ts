@@ -114,6 +114,9 @@ test("conv2d: 3×3 stride 1/2, per-side padding, 1×1, odd channel counts, K pas
     [1, 2, 1, 1, 3, 1, 2, 0, true],
     [2, 6, 8, 8, 9, 3, 1, 1, true], // pixels a multiple of the tile width: one task covers both images
     [2, 16, 12, 16, 20, 3, 1, 1, true], // … and pixel blocks straddle the two images
+    // the direct (in-place) stride-1 path: whole- and half-vector rows, K = 9·C past 1,536
+    [1, 180, 6, 16, 24, 3, 1, 1, true],
+    [1, 200, 5, 8, 13, 3, 1, 1, true],
   ];
   let seed = 100;
   for (const [B, C, H, W, O, k, stride, padding, bias] of cases) {
@@ -200,8 +203,10 @@ test("bit-identical results for 1 and 2 threads", { skip: skipReason }, async ()
   const x = random(2 * 40 * 24 * 24, 600), w = random(64 * 40 * 9, 601, 0.05), b = random(64, 602);
   const q = random(2 * 300 * 80, 603), k = random(2 * 77 * 80, 604);
   const lw = random(96 * 80, 605, 0.1), lb = random(96, 606);
+  const wDirect = random(24 * 200 * 9, 607, 0.02);
   const cases: Array<[string, Case]> = [
     ["conv2d", (be) => be.conv2d(be.fromArray(x, [2, 40, 24, 24]), be.prepareConv2d(w, [64, 40, 3, 3], b), { stride: 1, padding: 1 })],
+    ["conv2d direct, width 16, K 1,800", (be) => be.conv2d(be.fromArray(x.subarray(0, 200 * 4 * 16), [1, 200, 4, 16]), be.prepareConv2d(wDirect, [24, 200, 3, 3], b.subarray(0, 24)), { stride: 1, padding: 1 })],
     ["linear", (be) => be.linear(be.fromArray(q, [2, 300, 80]), be.prepareLinear(lw, 96, 80, lb))],
     ["attention", (be) => be.attention(be.fromArray(q, [2, 300, 80]), be.fromArray(k, [2, 77, 80]), be.fromArray(k, [2, 77, 80]), 2)],
     ["groupNorm", (be) => be.groupNorm(be.fromArray(x, [2, 40, 24, 24]), 8, be.prepareVector(b.subarray(0, 40), [40]), be.prepareVector(b.subarray(1, 41), [40]), 1e-5, { silu: true })],
