@@ -8,6 +8,7 @@ import type {
 } from "../Backend.js";
 import { numelOf, ShapeError, shapeStr, Tensor, type Shape } from "../../tensor/Tensor.js";
 import type { NativeAddon } from "./addon.js";
+import { hostConcat, hostEmbedding, hostSlice } from "../hostLayout.js";
 
 export type NativeIsa = "avx512" | "avx2" | "generic";
 /** fp32 everywhere, or bf16 operands (fp32 accumulation) in conv and linear layers (AVX512-BF16 only). */
@@ -319,62 +320,17 @@ export class NativeBackend implements Backend {
   }
 
   concat(xs: readonly Tensor[], axis: number): Tensor {
-    const first = xs[0];
-    if (!first) throw new ShapeError("concat of no tensors");
-    const ax = axis < 0 ? first.rank + axis : axis;
-    if (ax < 0 || ax >= first.rank) throw new ShapeError(`concat: axis ${axis} out of range for ${shapeStr(first.shape)}`);
-    for (const t of xs) {
-      if (t.rank !== first.rank || t.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
-        throw new ShapeError(`concat on axis ${axis}: ${xs.map((t) => shapeStr(t.shape)).join(" and ")} differ outside that axis`);
-      }
-    }
-    const outer = numelOf(first.shape.slice(0, ax));
-    const inner = numelOf(first.shape.slice(ax + 1));
-    const total = xs.reduce((s, t) => s + t.shape[ax]!, 0);
-    const out = this.alloc(outer * total * inner);
-    let offset = 0;
-    for (const t of xs) {
-      const src = data(t);
-      const chunk = t.shape[ax]! * inner;
-      for (let o = 0; o < outer; o++) out.set(src.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset);
-      offset += chunk;
-    }
-    const shape = [...first.shape];
-    shape[ax] = total;
-    return this.make(out, shape);
+    const r = hostConcat(xs.map((t) => ({ data: data(t), shape: t.shape })), axis, (n) => this.alloc(n));
+    return this.make(r.data, r.shape);
   }
 
   slice(x: Tensor, axis: number, start: number, end: number): Tensor {
-    const ax = axis < 0 ? x.rank + axis : axis;
-    const size = x.shape[ax];
-    if (size === undefined || start < 0 || end > size || start >= end) {
-      throw new ShapeError(`slice [${start}, ${end}) on axis ${axis} out of range for ${shapeStr(x.shape)}`);
-    }
-    const outer = numelOf(x.shape.slice(0, ax));
-    const inner = numelOf(x.shape.slice(ax + 1));
-    const src = data(x);
-    const len = (end - start) * inner;
-    const out = this.alloc(outer * len);
-    for (let o = 0; o < outer; o++) {
-      const from = (o * size + start) * inner;
-      out.set(src.subarray(from, from + len), o * len);
-    }
-    const shape = [...x.shape];
-    shape[ax] = end - start;
-    return this.make(out, shape);
+    const r = hostSlice({ data: data(x), shape: x.shape }, axis, start, end, (n) => this.alloc(n));
+    return this.make(r.data, r.shape);
   }
 
   embedding(table: Tensor, ids: Int32Array, batch: number, length: number): Tensor {
-    if (table.rank !== 2) throw new ShapeError(`embedding: table must be [V, D], got ${shapeStr(table.shape)}`);
-    const [V, D] = table.shape as [number, number];
-    if (ids.length !== batch * length) throw new ShapeError(`embedding: ${ids.length} ids for [${batch}, ${length}]`);
-    const t = data(table);
-    const out = this.alloc(ids.length * D);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (id < 0 || id >= V) throw new ShapeError(`embedding: id ${id} at position ${i} is outside the vocabulary of ${V}`);
-      out.set(t.subarray(id * D, (id + 1) * D), i * D);
-    }
-    return this.make(out, [batch, length, D]);
+    const r = hostEmbedding({ data: data(table), shape: table.shape }, ids, batch, length, (n) => this.alloc(n));
+    return this.make(r.data, r.shape);
   }
 }

@@ -20,6 +20,7 @@ import { MR, NR, packA, packBTransposed, packedASize, packedBSize } from "./gemm
 import { GRANULE, type Job } from "./kernels.js";
 import type { Schedule } from "./poolProtocol.js";
 import { WorkerPool } from "./WorkerPool.js";
+import { hostConcat, hostEmbedding, hostSlice } from "../hostLayout.js";
 
 export interface TsBackendOptions {
   /** Threads for large kernels, the calling thread included (default: os.availableParallelism()). */
@@ -315,44 +316,13 @@ export class TsBackend implements Backend {
   }
 
   concat(xs: readonly Tensor[], axis: number): Tensor {
-    const first = xs[0]!;
-    const ax = axis < 0 ? first.rank + axis : axis;
-    for (const t of xs) {
-      if (t.rank !== first.rank || t.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
-        throw new ShapeError(`concat on axis ${axis}: ${xs.map((t) => shapeStr(t.shape)).join(" and ")} differ outside that axis`);
-      }
-    }
-    const outer = numelOf(first.shape.slice(0, ax));
-    const inner = numelOf(first.shape.slice(ax + 1));
-    const total = xs.reduce((s, t) => s + t.shape[ax]!, 0);
-    const out = allocShared(outer * total * inner);
-    let offset = 0;
-    for (const t of xs) {
-      const src = data(t);
-      const chunkLen = t.shape[ax]! * inner;
-      for (let o = 0; o < outer; o++) out.set(src.subarray(o * chunkLen, (o + 1) * chunkLen), o * total * inner + offset);
-      offset += chunkLen;
-    }
-    const shape = [...first.shape];
-    shape[ax] = total;
-    return this.make(out, shape);
+    const r = hostConcat(xs.map((t) => ({ data: data(t), shape: t.shape })), axis, allocShared);
+    return this.make(r.data, r.shape);
   }
 
   slice(x: Tensor, axis: number, start: number, end: number): Tensor {
-    const ax = axis < 0 ? x.rank + axis : axis;
-    const size = x.shape[ax];
-    if (size === undefined || start < 0 || end > size || start >= end) {
-      throw new ShapeError(`slice [${start}, ${end}) on axis ${axis} out of range for ${shapeStr(x.shape)}`);
-    }
-    const outer = numelOf(x.shape.slice(0, ax));
-    const inner = numelOf(x.shape.slice(ax + 1));
-    const src = data(x);
-    const len = (end - start) * inner;
-    const out = allocShared(outer * len);
-    for (let o = 0; o < outer; o++) out.set(src.subarray(o * size * inner + start * inner, o * size * inner + start * inner + len), o * len);
-    const shape = [...x.shape];
-    shape[ax] = end - start;
-    return this.make(out, shape);
+    const r = hostSlice({ data: data(x), shape: x.shape }, axis, start, end, allocShared);
+    return this.make(r.data, r.shape);
   }
 
   imageToTokens(x: Tensor): Tensor {
@@ -370,17 +340,8 @@ export class TsBackend implements Backend {
   }
 
   embedding(table: Tensor, ids: Int32Array, batch: number, length: number): Tensor {
-    if (table.rank !== 2) throw new ShapeError(`embedding: table must be [V, D], got ${shapeStr(table.shape)}`);
-    const [V, D] = table.shape as [number, number];
-    if (ids.length !== batch * length) throw new ShapeError(`embedding: ${ids.length} ids for [${batch}, ${length}]`);
-    const t = data(table);
-    const out = allocShared(ids.length * D);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (id < 0 || id >= V) throw new ShapeError(`embedding: id ${id} at position ${i} is outside the vocabulary of ${V}`);
-      out.set(t.subarray(id * D, (id + 1) * D), i * D);
-    }
-    return this.make(out, [batch, length, D]);
+    const r = hostEmbedding({ data: data(table), shape: table.shape }, ids, batch, length, allocShared);
+    return this.make(r.data, r.shape);
   }
 }
 
