@@ -9,6 +9,7 @@ import type {
 import { numelOf, ShapeError, shapeStr, Tensor, type Shape } from "../../tensor/Tensor.js";
 import type { NativeAddon } from "./addon.js";
 import { hostConcat, hostEmbedding, hostSlice } from "../hostLayout.js";
+import { attentionDims } from "../shapeChecks.js";
 
 export type NativeIsa = "avx512" | "avx2" | "generic";
 /** fp32 everywhere, or bf16 operands (fp32 accumulation) in conv and linear layers (AVX512-BF16 only). */
@@ -261,15 +262,7 @@ export class NativeBackend implements Backend {
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, heads: number, options?: AttentionOptions): Tensor {
-    if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3 || q.shape[0] !== k.shape[0] || k.shape[0] !== v.shape[0] ||
-        q.shape[2] !== k.shape[2] || k.shape[2] !== v.shape[2] || k.shape[1] !== v.shape[1]) {
-      throw new ShapeError(`attention: q ${shapeStr(q.shape)}, k ${shapeStr(k.shape)}, v ${shapeStr(v.shape)} must be [B, T, H·D] with matching B, H·D and key length`);
-    }
-    const [B, Tq, E] = q.shape as [number, number, number];
-    const Tk = k.dim(1);
-    if (E % heads !== 0) throw new ShapeError(`attention: width ${E} not divisible by ${heads} heads`);
-    if (Tk === 0) throw new ShapeError(`attention: no keys (k ${shapeStr(k.shape)})`);
-    const D = E / heads;
+    const { B, Tq, Tk, E, D } = attentionDims(q, k, v, heads);
     const scale = options?.scale ?? 1 / Math.sqrt(D);
     const out = this.alloc(B * Tq * E);
     this.addon.attention(out, data(q), data(k), data(v), B, Tq, Tk, heads, D, scale, options?.causal ? 1 : 0, this.threads, this.isaIndex);

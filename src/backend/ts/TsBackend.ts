@@ -21,6 +21,7 @@ import { GRANULE, type Job } from "./kernels.js";
 import type { Schedule } from "./poolProtocol.js";
 import { WorkerPool } from "./WorkerPool.js";
 import { hostConcat, hostEmbedding, hostSlice } from "../hostLayout.js";
+import { attentionDims } from "../shapeChecks.js";
 
 export interface TsBackendOptions {
   /** Threads for large kernels, the calling thread included (default: os.availableParallelism()). */
@@ -246,14 +247,7 @@ export class TsBackend implements Backend {
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, heads: number, options?: AttentionOptions): Tensor {
-    if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3 || q.shape[0] !== k.shape[0] || k.shape[0] !== v.shape[0] ||
-        q.shape[2] !== k.shape[2] || k.shape[2] !== v.shape[2] || k.shape[1] !== v.shape[1]) {
-      throw new ShapeError(`attention: q ${shapeStr(q.shape)}, k ${shapeStr(k.shape)}, v ${shapeStr(v.shape)} must be [B, T, H·D] with matching B, H·D and key length`);
-    }
-    const [B, Tq, E] = q.shape as [number, number, number];
-    const Tk = k.dim(1);
-    if (E % heads !== 0) throw new ShapeError(`attention: width ${E} not divisible by ${heads} heads`);
-    const D = E / heads;
+    const { B, Tq, Tk, E, D } = attentionDims(q, k, v, heads);
     const out = allocShared(B * Tq * E);
     this.#run({
       kind: "attention", q: toShared(data(q)), k: toShared(data(k)), v: toShared(data(v)), B, Tq, Tk, heads, D,
