@@ -4,12 +4,12 @@
 // memcpy-bound ops (concat, slice, embedding) are TypedArray copies here. Weights are packed once at load
 // into the GEMM's panel layout; bias adds are fused into the GEMM's store.
 import type {
-  AttentionOptions, Backend, Conv2dOptions, Conv2dWeight, LinearWeight, NormOptions, Padding2d,
+  AttentionOptions, Backend, Conv2dOptions, Conv2dWeight, LinearWeight, NormOptions,
 } from "../Backend.js";
 import { numelOf, ShapeError, shapeStr, Tensor, type Shape } from "../../tensor/Tensor.js";
 import type { NativeAddon } from "./addon.js";
 import { hostConcat, hostEmbedding, hostSlice } from "../hostLayout.js";
-import { attentionDims } from "../shapeChecks.js";
+import { attentionDims, conv2dDims } from "../shapeChecks.js";
 
 export type NativeIsa = "avx512" | "avx2" | "generic";
 /** fp32 everywhere, or bf16 operands (fp32 accumulation) in conv and linear layers (AVX512-BF16 only). */
@@ -61,10 +61,6 @@ const WEIGHT_ALIGN = 64;
 function data(x: Tensor): Float32Array {
   if (!(x.storage instanceof Float32Array)) throw new TypeError(`native backend: tensor ${shapeStr(x.shape)} is not stored as a Float32Array (from another backend?)`);
   return x.storage;
-}
-
-function pads(p: number | Padding2d): Padding2d {
-  return typeof p === "number" ? { top: p, bottom: p, left: p, right: p } : p;
 }
 
 export class NativeBackend implements Backend {
@@ -196,16 +192,7 @@ export class NativeBackend implements Backend {
   conv2d(x: Tensor, wh: Conv2dWeight, options: Conv2dOptions): Tensor {
     const w = wh as NativeConv;
     if (!(w.packed instanceof Float32Array) || w.isa !== this.isaIndex || w.format !== this.format) throw new Error("native conv2d: weight was not prepared by this native backend");
-    if (x.rank !== 4 || x.shape[1] !== w.inChannels) {
-      throw new ShapeError(`conv2d: input ${shapeStr(x.shape)} does not match weight [${w.outChannels}, ${w.inChannels}, ${w.kernelH}, ${w.kernelW}] (expected [B, ${w.inChannels}, H, W])`);
-    }
-    const [B, C, H, W] = x.shape as [number, number, number, number];
-    const { stride } = options;
-    if (!Number.isInteger(stride) || stride < 1) throw new Error(`conv2d: stride must be a positive integer, got ${stride}`);
-    const p = pads(options.padding);
-    const OH = Math.floor((H + p.top + p.bottom - w.kernelH) / stride) + 1;
-    const OW = Math.floor((W + p.left + p.right - w.kernelW) / stride) + 1;
-    if (OH <= 0 || OW <= 0) throw new ShapeError(`conv2d: input ${shapeStr(x.shape)} too small for kernel ${w.kernelH}×${w.kernelW}`);
+    const { B, C, H, W, OH, OW, stride, pad: p } = conv2dDims(x, w, options);
     const out = this.alloc(B * w.outChannels * OH * OW);
     this.addon.conv2d(out, data(x), w.packed, w.bias, B, C, H, W, w.outChannels, w.kernelH, w.kernelW, stride, p.top, p.left, OH, OW, this.threads, this.isaIndex, w.format);
     return this.make(out, [B, w.outChannels, OH, OW]);

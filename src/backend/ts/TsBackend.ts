@@ -13,7 +13,7 @@
 //   thread count.
 import { availableParallelism } from "node:os";
 import type {
-  AttentionOptions, Backend, Conv2dOptions, Conv2dWeight, LinearWeight, NormOptions, Padding2d,
+  AttentionOptions, Backend, Conv2dOptions, Conv2dWeight, LinearWeight, NormOptions,
 } from "../Backend.js";
 import { numelOf, ShapeError, shapeStr, Tensor, type Shape } from "../../tensor/Tensor.js";
 import { MR, NR, packA, packBTransposed, packedASize, packedBSize } from "./gemm.js";
@@ -21,7 +21,7 @@ import { GRANULE, type Job } from "./kernels.js";
 import type { Schedule } from "./poolProtocol.js";
 import { WorkerPool } from "./WorkerPool.js";
 import { hostConcat, hostEmbedding, hostSlice } from "../hostLayout.js";
-import { attentionDims } from "../shapeChecks.js";
+import { attentionDims, conv2dDims } from "../shapeChecks.js";
 
 export interface TsBackendOptions {
   /** Threads for large kernels, the calling thread included (default: os.availableParallelism()). */
@@ -75,10 +75,6 @@ function toShared(a: Float32Array): Float32Array {
 
 function data(x: Tensor): Float32Array {
   return x.storage as Float32Array;
-}
-
-function pads(p: number | Padding2d): Padding2d {
-  return typeof p === "number" ? { top: p, bottom: p, left: p, right: p } : p;
 }
 
 export class TsBackend implements Backend {
@@ -176,17 +172,8 @@ export class TsBackend implements Backend {
 
   conv2d(x: Tensor, wh: Conv2dWeight, options: Conv2dOptions): Tensor {
     const w = wh as TsConv;
-    if (x.rank !== 4 || x.shape[1] !== w.inChannels) {
-      throw new ShapeError(`conv2d: input ${shapeStr(x.shape)} does not match weight [${w.outChannels}, ${w.inChannels}, ${w.kernelH}, ${w.kernelW}] (expected [B, ${w.inChannels}, H, W])`);
-    }
-    const [B, C, H, W] = x.shape as [number, number, number, number];
-    const { stride } = options;
-    if (!Number.isInteger(stride) || stride < 1) throw new Error(`conv2d: stride must be a positive integer, got ${stride}`);
-    const p = pads(options.padding);
+    const { B, C, H, W, OH, OW, stride, pad: p } = conv2dDims(x, w, options);
     const KH = w.kernelH, KW = w.kernelW, O = w.outChannels;
-    const OH = Math.floor((H + p.top + p.bottom - KH) / stride) + 1;
-    const OW = Math.floor((W + p.left + p.right - KW) / stride) + 1;
-    if (OH <= 0 || OW <= 0) throw new ShapeError(`conv2d: input ${shapeStr(x.shape)} too small for kernel ${KH}×${KW}`);
     const out = allocShared(B * O * OH * OW);
     const flops = 2 * B * O * C * KH * KW * OH * OW;
     this.#run({
