@@ -144,9 +144,12 @@ struct Args {
   const sdts_kernels* kernels(size_t i) { return table(static_cast<int>(i64(i))); }
 };
 
-/** Packed sizes (floats) of a conv weight [O, K] / linear weight [N, K] in weight format fmt. */
-size_t conv_size(const sdts_kernels* k, int fmt, int64_t O, int64_t K) {
-  return fmt == 1 ? k->conv_packed_size_bf16(O, K) : fmt == 2 ? k->conv_packed_size_f16(O, K) : k->conv_packed_size(O, K);
+/**
+ * Packed sizes (floats) of a conv weight [O, K = C·taps] / linear weight [N, K] in weight format fmt (the bf16
+ * conv layout pairs input channels at the same tap, so it needs taps = KH·KW).
+ */
+size_t conv_size(const sdts_kernels* k, int fmt, int64_t O, int64_t K, int64_t taps) {
+  return fmt == 1 ? k->conv_packed_size_bf16(O, K / taps, taps) : fmt == 2 ? k->conv_packed_size_f16(O, K) : k->conv_packed_size(O, K);
 }
 size_t linear_size(const sdts_kernels* k, int fmt, int64_t N, int64_t K) {
   return fmt == 1 ? k->linear_packed_size_bf16(N, K) : fmt == 2 ? k->linear_packed_size_f16(N, K) : k->linear_packed_size(N, K);
@@ -161,7 +164,7 @@ napi_value undefined(napi_env env) {
 // --- exported functions -------------------------------------------------------------------------------------
 
 /** Bumped whenever an exported function's arguments change; src/backend/native/addon.ts checks it. */
-constexpr int kAbiVersion = 3;
+constexpr int kAbiVersion = 5;
 
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value o, v;
@@ -187,15 +190,16 @@ napi_value Info(napi_env env, napi_callback_info) {
   return o;
 }
 
-// convPackedSize(O, K, isa, format) → floats of a packed conv weight [O, K]
+// convPackedSize(O, K, isa, format, taps) → floats of a packed conv weight [O, K = C·taps]
 napi_value ConvPackedSize(napi_env env, napi_callback_info info) {
-  Args a(env, info, "convPackedSize", 4);
-  int64_t O = a.i64(0), K = a.i64(1);
+  Args a(env, info, "convPackedSize", 5);
+  int64_t O = a.i64(0), K = a.i64(1), taps = a.i64(4);
   const sdts_kernels* k = a.kernels(2);
   int fmt = a.format(3, k);
+  if (!a.failed && (taps < 1 || K % taps != 0)) a.fail("taps must divide K");
   if (a.failed) return nullptr;
   napi_value v;
-  napi_create_int64(env, static_cast<int64_t>(conv_size(k, fmt, O, K)), &v);
+  napi_create_int64(env, static_cast<int64_t>(conv_size(k, fmt, O, K, taps)), &v);
   return v;
 }
 
@@ -211,17 +215,21 @@ napi_value LinearPackedSize(napi_env env, napi_callback_info info) {
   return v;
 }
 
-// packConv(packed, w, O, K, isa, format)
+// packConv(packed, w, O, K, isa, format, taps): w [O, C, KH, KW] with K = C·taps, taps = KH·KW
 napi_value PackConv(napi_env env, napi_callback_info info) {
-  Args a(env, info, "packConv", 6);
-  int64_t O = a.i64(2), K = a.i64(3);
+  Args a(env, info, "packConv", 7);
+  int64_t O = a.i64(2), K = a.i64(3), taps = a.i64(6);
   const sdts_kernels* k = a.kernels(4);
   int fmt = a.format(5, k);
+  if (!a.failed && (taps < 1 || K % taps != 0)) a.fail("taps must divide K");
   if (a.failed) return nullptr;
-  float* packed = a.f32(0, static_cast<int64_t>(conv_size(k, fmt, O, K)));
+  float* packed = a.f32(0, static_cast<int64_t>(conv_size(k, fmt, O, K, taps)));
   float* w = a.f32(1, O * K);
   if (a.failed) return nullptr;
-  (fmt == 1 ? k->pack_conv_weight_bf16 : fmt == 2 ? k->pack_conv_weight_f16 : k->pack_conv_weight)(w, O, K, packed);
+  if (fmt == 1)
+    k->pack_conv_weight_bf16(w, O, K / taps, taps, packed);
+  else
+    (fmt == 2 ? k->pack_conv_weight_f16 : k->pack_conv_weight)(w, O, K, packed);
   return undefined(env);
 }
 
@@ -253,7 +261,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   const int64_t K = g.C * g.KH * g.KW;
   float* y = a.f32(0, g.B * g.O * g.OH * g.OW);
   float* x = a.f32(1, g.B * g.C * g.H * g.W);
-  float* w = a.f32(2, static_cast<int64_t>(conv_size(k, fmt, g.O, K)));
+  float* w = a.f32(2, static_cast<int64_t>(conv_size(k, fmt, g.O, K, g.KH * g.KW)));
   float* bias = a.f32(3, g.O, true);
   if (a.failed) return nullptr;
   (fmt == 1 ? k->conv2d_bf16 : fmt == 2 ? k->conv2d_f16w : k->conv2d)(&g, x, w, bias, y, threads);
@@ -366,21 +374,25 @@ napi_value AddPerChannel(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// attention(y, q, k, v, B, Tq, Tk, heads, D, scale, causal, threads, isa)
+// attention(y, q, k, v, B, Tq, Tk, heads, D, scale, causal, threads, isa, format): format 1 runs QKᵀ and PV
+// in bf16 (fp32 softmax and accumulation), 0 in fp32.
 napi_value Attention(napi_env env, napi_callback_info info) {
-  Args a(env, info, "attention", 13);
+  Args a(env, info, "attention", 14);
   int64_t B = a.i64(4), Tq = a.i64(5), Tk = a.i64(6), H = a.i64(7), D = a.i64(8);
   double scale = a.f64(9);
   int64_t causal = a.i64(10);
   int threads = a.threads(11);
   const sdts_kernels* k = a.kernels(12);
+  int fmt = a.format(13, k);
+  if (!a.failed && fmt == 2) a.fail("attention format must be 0 (fp32) or 1 (bf16)");
+  if (!a.failed && fmt == 1 && k->attention_bf16 == nullptr) a.fail("bf16 attention needs the avx512 kernels and a CPU with AVX512-BF16");
   if (!a.failed && (Tk < 1 || D < 1 || H < 1)) a.fail("empty keys or heads");
   float* y = a.f32(0, B * Tq * H * D);
   float* q = a.f32(1, B * Tq * H * D);
   float* kk = a.f32(2, B * Tk * H * D);
   float* v = a.f32(3, B * Tk * H * D);
   if (a.failed) return nullptr;
-  k->attention(q, kk, v, B, Tq, Tk, H, D, static_cast<float>(scale), static_cast<int>(causal), y, threads);
+  (fmt == 1 ? k->attention_bf16 : k->attention)(q, kk, v, B, Tq, Tk, H, D, static_cast<float>(scale), static_cast<int>(causal), y, threads);
   return undefined(env);
 }
 
@@ -426,6 +438,19 @@ void tune_malloc() {
 #endif
 }
 
+/**
+ * trimHeap(): hand the malloc heap's free pages back to the OS, wherever they are (tune_malloc trims only a free
+ * top above 1 GiB). Called when the memory in use has just dropped: after a network's load temporaries are
+ * collected and when a network is dropped. Without it the holes the load temporaries leave between the weight
+ * slabs stay resident (≈0.3 GB after the SD1.5 UNet loads).
+ */
+napi_value TrimHeap(napi_env env, napi_callback_info) {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   tune_malloc();
   struct Fn {
@@ -439,6 +464,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"groupNorm", GroupNorm}, {"layerNorm", LayerNorm}, {"unary", Unary},
       {"geglu", Geglu},        {"add", Add},           {"addPerChannel", AddPerChannel},
       {"attention", Attention}, {"upsample2x", Upsample2x}, {"transpose", Transpose},
+      {"trimHeap", TrimHeap},
   };
   for (const Fn& f : fns) {
     napi_value v;

@@ -54,13 +54,17 @@ struct sdts_kernels {
 
   // bf16 GEMM (null when this build has no AVX512-BF16 path; usable only when the CPU has it). Packed
   // weights are uint32 bf16 pairs stored in float-sized slots.
-  size_t (*conv_packed_size_bf16)(int64_t O, int64_t K);
-  void (*pack_conv_weight_bf16)(const float* w, int64_t O, int64_t K, float* packed);
+  // Conv weights [O, C, taps] (taps = KH·KW) are packed in pairs of input channels at the same tap.
+  size_t (*conv_packed_size_bf16)(int64_t O, int64_t C, int64_t taps);
+  void (*pack_conv_weight_bf16)(const float* w, int64_t O, int64_t C, int64_t taps, float* packed);
   size_t (*linear_packed_size_bf16)(int64_t N, int64_t K);
   void (*pack_linear_weight_bf16)(const float* w, int64_t N, int64_t K, float* packed);
   void (*conv2d_bf16)(const sdts_conv_geom* g, const float* x, const float* packedW, const float* bias, float* y, int threads);
   void (*linear_bf16)(const float* x, int64_t M, int64_t K, const float* packedW, int64_t N, const float* bias, float* y,
                       int threads);
+  /** attention with bf16 QKᵀ and PV products (fp32 softmax and accumulation); null where the bf16 GEMM is. */
+  void (*attention_bf16)(const float* q, const float* k, const float* v, int64_t B, int64_t Tq, int64_t Tk, int64_t heads,
+                         int64_t D, float scale, int causal, float* out, int threads);
 };
 
 extern const sdts_kernels sdts_kernels_generic;

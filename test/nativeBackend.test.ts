@@ -247,6 +247,75 @@ test("bf16 precision: conv2d and linear within bf16 rounding of the fp32 referen
   assert.throws(() => bf.linear(bf.fromArray(random(4, 1), [1, 4]), natives[natives.length - 1]!.prepareLinear(random(8, 2), 2, 4)), /not prepared by this native backend/);
 });
 
+test("bf16 precision: conv2d with channel-pair layout (odd C, direct and packed paths, 8-wide rows)", { skip: bf16Skip }, async (t) => {
+  const addon = loadNativeAddon().addon!;
+  const bf = new NativeBackend(addon, { precision: "bf16", threads: 2 });
+  const bf1 = new NativeBackend(addon, { precision: "bf16", threads: 1 });
+  type Pad = number | { top: number; bottom: number; left: number; right: number };
+  const convs: Array<[number, number, number, number, number, number, number, Pad]> = [
+    // B, C, H, W, O, k, stride, padding
+    [2, 7, 8, 16, 13, 3, 1, 1], // direct path, odd C (last pair half zero), O past one 12-row panel
+    [1, 9, 8, 8, 5, 3, 1, 1], // 8-pixel rows: each vector from two half rows
+    [2, 33, 16, 32, 25, 3, 1, 1], // several pixel panels, both images in one task
+    [1, 3, 9, 11, 7, 3, 2, { top: 0, bottom: 1, left: 0, right: 1 }], // stride 2, asymmetric padding (packed path)
+    [1, 5, 6, 6, 3, 1, 1, 0], // 1×1 with odd C
+    [1, 400, 4, 16, 14, 3, 1, 1], // K2 = 200·9 past one direct K block
+  ];
+  let worst = 0;
+  let seed = 1000;
+  for (const [B, C, H, W, O, k, stride, padding] of convs) {
+    const x = random(B * C * H * W, seed++), w = random(O * C * k * k, seed++, 1 / Math.sqrt(C * k * k)), b = random(O, seed++);
+    const run = (be: Backend): Tensor => be.conv2d(be.fromArray(x, [B, C, H, W]), be.prepareConv2d(w, [O, C, k, k], b), { stride, padding });
+    const got = await run(bf).toArray();
+    worst = Math.max(worst, assertNear(`bf16 conv2d [${B}, ${C}, ${H}, ${W}] → ${O} k${k} s${stride}`, got, await run(ts).toArray(), 1e-2));
+    const again = await run(bf1).toArray();
+    assert.ok(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(again.buffer, again.byteOffset, again.byteLength)), `bf16 conv2d [${B}, ${C}, ${H}, ${W}]: threads 1 and 2 differ`);
+  }
+  t.diagnostic(`bf16 conv2d worst relative error ${worst.toExponential(2)}`);
+});
+
+test("bf16 precision: attention (bf16 QKᵀ and PV) within bf16 rounding of fp32, odd sizes, causal, deterministic", { skip: bf16Skip }, async (t) => {
+  const addon = loadNativeAddon().addon!;
+  const bf = new NativeBackend(addon, { precision: "bf16", threads: 2 });
+  const bf1 = new NativeBackend(addon, { precision: "bf16", threads: 1 });
+  const f32 = new NativeBackend(addon, { threads: 2 });
+  const cases: Array<[number, number, number, number, number, boolean, number | undefined]> = [
+    // B, Tq, Tk, heads, D, causal, scale
+    [2, 77, 77, 3, 40, false, undefined], // SD head size 40, Tk odd (last key pair half empty)
+    [1, 77, 77, 2, 64, true, undefined], // CLIP-style causal
+    [2, 100, 77, 2, 80, false, undefined], // cross-attention shape, Tq past two query tiles
+    [1, 1, 1, 1, 1, false, undefined],
+    [1, 5, 300, 1, 13, false, 0.3], // odd D, keys past two key tiles
+    [1, 300, 300, 1, 17, true, undefined], // causal over several key tiles
+    [1, 33, 3, 4, 8, false, undefined],
+    [1, 40, 50, 2, 160, true, undefined], // SD head size 160, causal with an odd key end
+    [1, 129, 129, 1, 40, true, 0.5], // causal across a key-tile boundary
+    [1, 70, 260, 1, 512, false, undefined], // the VAE's single 512-wide head, three key tiles
+  ];
+  let worst = 0;
+  let seed = 1100;
+  for (const [B, Tq, Tk, H, D, causal, scale] of cases) {
+    const q = random(B * Tq * H * D, seed++, 1.5), k = random(B * Tk * H * D, seed++, 1.5), v = random(B * Tk * H * D, seed++);
+    const run = (be: Backend): Tensor =>
+      be.attention(be.fromArray(q, [B, Tq, H * D]), be.fromArray(k, [B, Tk, H * D]), be.fromArray(v, [B, Tk, H * D]), H,
+        scale === undefined ? { causal } : { causal, scale });
+    const name = `bf16 attention B${B} Tq${Tq} Tk${Tk} H${H} D${D} causal=${causal}`;
+    const got = await run(bf).toArray();
+    worst = Math.max(worst, assertNear(name, got, await run(ts).toArray(), 1e-2));
+    const again = await run(bf1).toArray();
+    assert.ok(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(again.buffer, again.byteOffset, again.byteLength)), `${name}: threads 1 and 2 differ`);
+    // The fp32 backend still runs the fp32 kernel: within fp32 rounding of the reference.
+    assertNear(`fp32 ${name.slice(5)}`, await run(f32).toArray(), await run(ts).toArray(), 1e-5);
+  }
+  // Softmax weights sum to one: with V constant along the keys every output is that constant, to bf16 rounding.
+  const [B, T, H, D] = [1, 200, 2, 40];
+  const ones = new Float32Array(B * T * H * D).fill(0.75);
+  const out = await bf.attention(bf.fromArray(random(B * T * H * D, seed++, 2), [B, T, H * D]), bf.fromArray(random(B * T * H * D, seed++, 2), [B, T, H * D]),
+    bf.fromArray(ones, [B, T, H * D]), H).toArray();
+  for (const y of out) assert.ok(Math.abs(y - 0.75) < 0.75 * 4e-3, `bf16 attention of constant V: ${y}, expected 0.75`);
+  t.diagnostic(`bf16 attention worst relative error ${worst.toExponential(2)} (bf16 rounding is 2^-9 ≈ 2e-3)`);
+});
+
 test("fp16 weight storage: bit-identical to fp32 storage for fp16-exact weights, on every ISA", { skip: skipReason }, async () => {
   const addon = loadNativeAddon().addon!;
   /** Values k/1024 with |k| ≤ 256 are exact in fp16, so widening them back changes nothing. */

@@ -76,6 +76,32 @@ export interface Backend {
    */
   endWeights?(): void;
 
+  // --- explicit lifetimes (optional; used through tensor/scope.ts `tidy` and `keep`) ----------------------
+  // Without these methods op outputs are freed by the garbage collector only, and `tidy` just runs its function.
+  /**
+   * Open a scope: op outputs allocated from now on are recorded in it (innermost scope only). `consumes`:
+   * tensors whose storage the enclosing scope owns and that die in the new one; they move into it (storage the
+   * enclosing scope does not own is left alone). `handedOnly`: move only storage the enclosing scope itself
+   * received through `consumes`, not what it allocated.
+   */
+  beginScope?(consumes?: readonly Tensor[], handedOnly?: boolean): void;
+  /**
+   * Close the innermost scope. Outputs sharing storage with a tensor of `keep` move to the enclosing scope (at
+   * the outermost: untracked); the others are released, their storage reused by later ops, and using a tensor
+   * over released storage throws. `null`: the scope's function threw; release nothing, untrack everything.
+   * Weights (prepare*) and fromArray data never belong to a scope.
+   */
+  endScope?(keep: readonly Tensor[] | null): void;
+  /** Exempt `x`'s storage from every scope, open or later: the garbage collector frees it, never a scope. */
+  keep?(x: Tensor): void;
+  /**
+   * Free the storage released scopes left for reuse (their pool), and return free memory to the OS where the
+   * backend can. The pipeline calls it when it drops a network and after a network's load temporaries are
+   * collected, so the next network's weights and activations do not sit beside the last one's pooled
+   * activations or load garbage.
+   */
+  releaseBuffers?(): void;
+
   // --- ops -------------------------------------------------------------------------------------------------
   /** [..., in] → [..., out]. */
   linear(x: Tensor, w: LinearWeight): Tensor;

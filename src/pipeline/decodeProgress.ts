@@ -26,11 +26,13 @@ export function decodeProgressTrace(config: AutoencoderKLConfig, h: number, w: n
   const plan = decoderWorkPlan(config, h, w);
   const total = [...plan.values()].reduce((a, b) => a + b, 0);
   let done = 0;
-  const trace: TraceFn = (name) => {
+  const count = (name: string): void => {
     const work = plan.get(name);
     if (work === undefined) return;
     done += work;
     report(done, total);
   };
+  // Transient: it keeps no tensor, so the decoder's tidy() scopes still reuse the traced tensors' memory.
+  const trace: TraceFn = Object.assign(count, { transient: true });
   return { trace, total };
 }

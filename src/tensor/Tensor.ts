@@ -22,12 +22,28 @@ export class ShapeError extends Error {
 }
 
 export class Tensor {
-  /** `storage` is opaque to everyone but `backend`. */
+  #storage: unknown;
+
   constructor(
     readonly backend: Backend,
     readonly shape: Shape,
-    readonly storage: unknown,
-  ) {}
+    storage: unknown,
+  ) {
+    this.#storage = storage;
+  }
+
+  /** Opaque to everyone but `backend`. */
+  get storage(): unknown {
+    return this.#storage;
+  }
+
+  /**
+   * For the owning backend only: this tensor's elements now live in `storage`. A scope moves the result it hands
+   * out of every scope (a forward's output) out of its reusable memory this way (backend/hostBufferPool.ts).
+   */
+  moveStorage(storage: unknown): void {
+    this.#storage = storage;
+  }
 
   get numel(): number {
     return numelOf(this.shape);

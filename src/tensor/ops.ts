@@ -34,3 +34,5 @@ export function chunk(x: Tensor, n: number, axis: number): Tensor[] {
   const part = size / n;
   return Array.from({ length: n }, (_, i) => x.backend.slice(x, axis, i * part, (i + 1) * part));
 }
+
+export { keep, sequential, tidy, type Step } from "./scope.js";

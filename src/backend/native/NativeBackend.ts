@@ -9,10 +9,11 @@ import type {
 import { numelOf, ShapeError, shapeStr, Tensor, type Shape } from "../../tensor/Tensor.js";
 import type { NativeAddon } from "./addon.js";
 import { hostConcat, hostEmbedding, hostSlice } from "../hostLayout.js";
+import { HostBufferPool, liveData, type BufferPoolStats } from "../hostBufferPool.js";
 import { attentionDims, conv2dDims } from "../shapeChecks.js";
 
 export type NativeIsa = "avx512" | "avx2" | "generic";
-/** fp32 everywhere, or bf16 operands (fp32 accumulation) in conv and linear layers (AVX512-BF16 only). */
+/** fp32 everywhere, or bf16 operands (fp32 accumulation) in conv, linear and attention matmuls (AVX512-BF16 only). */
 export type NativePrecision = "fp32" | "bf16";
 /** How fp32-precision conv/linear weights are kept: fp32, or fp16 (half the memory, widened on use). */
 export type NativeWeightStorage = "fp32" | "fp16";
@@ -58,9 +59,19 @@ const ISA_INDEX: Record<NativeIsa, number> = { generic: 0, avx2: 1, avx512: 2 };
 const SLAB_MAX_BYTES = 256 * 1024 * 1024;
 const WEIGHT_ALIGN = 64;
 
+/** The tensor's Float32Array; throws if it is another backend's, or released by its tidy() scope. */
 function data(x: Tensor): Float32Array {
-  if (!(x.storage instanceof Float32Array)) throw new TypeError(`native backend: tensor ${shapeStr(x.shape)} is not stored as a Float32Array (from another backend?)`);
-  return x.storage;
+  return liveData(x, "native");
+}
+
+/**
+ * Uninitialized memory (every native op writes all of its output). Buffer.allocUnsafeSlow skips the zero fill
+ * and comes from the malloc heap, which recycles collected tensors' memory; native-owned (external) buffers
+ * would only be freed from the event loop, so a synchronous UNet forward would page-fault fresh memory for
+ * every op.
+ */
+function allocHost(n: number): Float32Array {
+  return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
 }
 
 export class NativeBackend implements Backend {
@@ -97,14 +108,36 @@ export class NativeBackend implements Backend {
     this.format = precision === "bf16" ? 1 : weights === "fp16" ? 2 : 0;
   }
 
-  /**
-   * An uninitialized output (every native op writes all of it). Buffer.allocUnsafeSlow skips the zero fill
-   * and comes from the malloc heap, which recycles collected tensors' memory; native-owned (external)
-   * buffers would only be freed from the event loop, so a synchronous UNet forward would page-fault fresh
-   * memory for every op.
-   */
+  /** Op outputs inside tidy()/sequential() scopes: carved out of reusable arenas (hostBufferPool.ts). */
+  private readonly buffers = new HostBufferPool({ newBuffer: (bytes) => Buffer.allocUnsafeSlow(bytes).buffer });
+
+  /** An uninitialized op output, recorded in the innermost open scope (outside every scope: allocHost). */
   private alloc(n: number): Float32Array {
-    return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+    return this.buffers.alloc(n);
+  }
+
+  beginScope(consumes: readonly Tensor[] = [], handedOnly = false): void {
+    this.buffers.beginTensorScope(this, consumes, handedOnly);
+  }
+
+  endScope(keep: readonly Tensor[] | null): void {
+    this.buffers.endTensorScope(this, keep);
+  }
+
+  keep(x: Tensor): void {
+    this.buffers.keep(data(x));
+  }
+
+  releaseBuffers(): void {
+    this.buffers.clear();
+    // Freed memory stays in the malloc heap (tune_malloc trims only a free top above 1 GiB); give its free pages
+    // back now, so the next network does not load beside the holes this one left.
+    this.addon.trimHeap();
+  }
+
+  /** Diagnostics of the output pool (tests, memory measurements). */
+  get bufferStats(): BufferPoolStats {
+    return this.buffers.stats();
   }
 
   /**
@@ -121,7 +154,7 @@ export class NativeBackend implements Backend {
 
   private allocWeight(n: number): Float32Array {
     const bytes = Math.ceil((n * 4) / WEIGHT_ALIGN) * WEIGHT_ALIGN;
-    if (bytes > SLAB_MAX_BYTES) return this.alloc(n);
+    if (bytes > SLAB_MAX_BYTES) return allocHost(n); // never a pooled, scoped op output
     if (!this.slab || this.slab.used + bytes > SLAB_MAX_BYTES) this.slab = { buffer: Buffer.allocUnsafeSlow(SLAB_MAX_BYTES).buffer, used: 0 };
     const out = new Float32Array(this.slab.buffer, this.slab.used, n);
     this.slab.used += bytes;
@@ -170,8 +203,8 @@ export class NativeBackend implements Backend {
     const [o, i, kh, kw] = shape;
     if (weight.length !== o * i * kh * kw) throw new ShapeError(`conv weight has ${weight.length} values, expected ${shapeStr(shape)}`);
     if (bias && bias.length !== o) throw new ShapeError(`conv bias has ${bias.length} values, expected [${o}]`);
-    const packed = this.allocWeight(this.addon.convPackedSize(o, i * kh * kw, this.isaIndex, this.format));
-    this.addon.packConv(packed, weight, o, i * kh * kw, this.isaIndex, this.format);
+    const packed = this.allocWeight(this.addon.convPackedSize(o, i * kh * kw, this.isaIndex, this.format, kh * kw));
+    this.addon.packConv(packed, weight, o, i * kh * kw, this.isaIndex, this.format, kh * kw);
     const w: NativeConv = { outChannels: o, inChannels: i, kernelH: kh, kernelW: kw, hasBias: !!bias, packed, bias: bias ?? null, isa: this.isaIndex, format: this.format };
     return w;
   }
@@ -252,7 +285,9 @@ export class NativeBackend implements Backend {
     const { B, Tq, Tk, E, D } = attentionDims(q, k, v, heads);
     const scale = options?.scale ?? 1 / Math.sqrt(D);
     const out = this.alloc(B * Tq * E);
-    this.addon.attention(out, data(q), data(k), data(v), B, Tq, Tk, heads, D, scale, options?.causal ? 1 : 0, this.threads, this.isaIndex);
+    // bf16 precision runs QKᵀ and PV in bf16 too (softmax and accumulation stay fp32); fp32 is unchanged.
+    const format = this.precision === "bf16" ? 1 : 0;
+    this.addon.attention(out, data(q), data(k), data(v), B, Tq, Tk, heads, D, scale, options?.causal ? 1 : 0, this.threads, this.isaIndex, format);
     return this.make(out, [B, Tq, E]);
   }
 

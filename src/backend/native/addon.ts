@@ -10,12 +10,13 @@ import { fileURLToPath } from "node:url";
 export interface NativeAddon {
   info(): { abi: number; isa: string; isaIndex: number; maxThreads: number; isas: string[]; bf16: boolean };
   /**
-   * Floats in a packed conv weight [O, K] / linear weight [N, K] for this ISA's GEMM tile. `format`:
-   * 0 fp32, 1 bf16 pairs (bf16 GEMM), 2 fp16 storage (fp32 GEMM).
+   * Floats in a packed conv weight [O, K = C·taps] (taps = KH·KW) / linear weight [N, K] for this ISA's GEMM
+   * tile. `format`: 0 fp32, 1 bf16 pairs (bf16 GEMM; conv pairs input channels at the same tap), 2 fp16
+   * storage (fp32 GEMM).
    */
-  convPackedSize(O: number, K: number, isa: number, format: number): number;
+  convPackedSize(O: number, K: number, isa: number, format: number, taps: number): number;
   linearPackedSize(N: number, K: number, isa: number, format: number): number;
-  packConv(packed: Float32Array, w: Float32Array, O: number, K: number, isa: number, format: number): void;
+  packConv(packed: Float32Array, w: Float32Array, O: number, K: number, isa: number, format: number, taps: number): void;
   packLinear(packed: Float32Array, w: Float32Array, N: number, K: number, isa: number, format: number): void;
   conv2d(
     y: Float32Array, x: Float32Array, packed: Float32Array, bias: Float32Array | null,
@@ -33,17 +34,20 @@ export interface NativeAddon {
   geglu(y: Float32Array, x: Float32Array, rows: number, D: number, threads: number, isa: number): void;
   add(y: Float32Array, a: Float32Array, b: Float32Array, n: number, threads: number, isa: number): void;
   addPerChannel(y: Float32Array, x: Float32Array, v: Float32Array, planes: number, spatial: number, threads: number, isa: number): void;
+  /** format 0: fp32; 1: QKᵀ and PV on bf16 operands (fp32 softmax and accumulation; AVX512-BF16 only). */
   attention(
     y: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, B: number, Tq: number, Tk: number,
-    heads: number, D: number, scale: number, causal: number, threads: number, isa: number,
+    heads: number, D: number, scale: number, causal: number, threads: number, isa: number, format: number,
   ): void;
   upsample2x(y: Float32Array, x: Float32Array, planes: number, H: number, W: number, threads: number, isa: number): void;
   /** Per batch, an R×S matrix to S×R. */
   transpose(y: Float32Array, x: Float32Array, B: number, R: number, S: number, threads: number, isa: number): void;
+  /** Returns the malloc heap's free pages to the OS (glibc malloc_trim; a no-op elsewhere). */
+  trimHeap(): void;
 }
 
 /** native/addon.cc's kAbiVersion: an addon built from older sources is refused rather than miscalled. */
-const NATIVE_ABI = 3;
+const NATIVE_ABI = 5;
 
 export type NativeLoad = { readonly addon: NativeAddon; readonly error: null } | { readonly addon: null; readonly error: string };
 

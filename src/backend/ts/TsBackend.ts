@@ -21,6 +21,7 @@ import { GRANULE, type Job } from "./kernels.js";
 import type { Schedule } from "./poolProtocol.js";
 import { WorkerPool } from "./WorkerPool.js";
 import { hostConcat, hostEmbedding, hostSlice } from "../hostLayout.js";
+import { HostBufferPool, liveData, type BufferPoolStats } from "../hostBufferPool.js";
 import { attentionDims, conv2dDims } from "../shapeChecks.js";
 
 export interface TsBackendOptions {
@@ -73,8 +74,9 @@ function toShared(a: Float32Array): Float32Array {
   return a.buffer instanceof SharedArrayBuffer ? a : sharedCopy(a);
 }
 
+/** The tensor's Float32Array; throws if it is another backend's, or released by its tidy() scope. */
 function data(x: Tensor): Float32Array {
-  return x.storage as Float32Array;
+  return liveData(x, "ts");
 }
 
 export class TsBackend implements Backend {
@@ -83,12 +85,43 @@ export class TsBackend implements Backend {
   readonly threadCount: number;
   // ECMAScript-private (#) so subclasses (NativeBackend) can use any member names of their own.
   readonly #pool: WorkerPool;
+  /**
+   * Op outputs inside tidy()/sequential() scopes: carved out of reusable arenas on SharedArrayBuffers
+   * (hostBufferPool.ts), zeroed when handed out since the GEMM accumulates into its output.
+   */
+  readonly #buffers = new HostBufferPool({ newBuffer: (bytes) => new SharedArrayBuffer(bytes), fill: 0 });
 
   constructor(options: TsBackendOptions = {}) {
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`TsBackend: threads must be a positive integer, got ${threads}`);
     this.threadCount = threads;
     this.#pool = new WorkerPool(threads, options.schedule ?? "dynamic");
+  }
+
+  /** A zeroed op output, recorded in the innermost open scope. */
+  #alloc(n: number): Float32Array {
+    return this.#buffers.alloc(n);
+  }
+
+  beginScope(consumes: readonly Tensor[] = [], handedOnly = false): void {
+    this.#buffers.beginTensorScope(this, consumes, handedOnly);
+  }
+
+  endScope(keep: readonly Tensor[] | null): void {
+    this.#buffers.endTensorScope(this, keep);
+  }
+
+  keep(x: Tensor): void {
+    this.#buffers.keep(data(x));
+  }
+
+  releaseBuffers(): void {
+    this.#buffers.clear();
+  }
+
+  /** Diagnostics of the output pool. */
+  get bufferStats(): BufferPoolStats {
+    return this.#buffers.stats();
   }
 
   /** Ops offered to worker threads so far (a diagnostic). */
@@ -163,7 +196,7 @@ export class TsBackend implements Backend {
     const inF = x.dim(-1);
     if (inF !== w.inFeatures) throw new ShapeError(`linear: input ${shapeStr(x.shape)} has ${inF} features, weight expects [${w.outFeatures}, ${w.inFeatures}]`);
     const rows = x.numel / inF, N = w.outFeatures;
-    const out = allocShared(rows * N);
+    const out = this.#alloc(rows * N);
     const units = Math.max(Math.ceil(rows / MR), Math.ceil(N / NR));
     this.#run({ kind: "linear", x: toShared(data(x)), rows, K: inF, N, weightPacked: w.weightPacked, bias: w.bias, out },
       2 * rows * N * inF, PARALLEL_MIN_FLOPS, units);
@@ -174,7 +207,7 @@ export class TsBackend implements Backend {
     const w = wh as TsConv;
     const { B, C, H, W, OH, OW, stride, pad: p } = conv2dDims(x, w, options);
     const KH = w.kernelH, KW = w.kernelW, O = w.outChannels;
-    const out = allocShared(B * O * OH * OW);
+    const out = this.#alloc(B * O * OH * OW);
     const flops = 2 * B * O * C * KH * KW * OH * OW;
     this.#run({
       kind: "conv2d", x: toShared(data(x)), B, C, H, W, O, KH, KW, stride, padTop: p.top, padLeft: p.left, OH, OW,
@@ -188,7 +221,7 @@ export class TsBackend implements Backend {
     const B = x.dim(0), C = x.dim(1);
     if (C % groups !== 0) throw new ShapeError(`groupNorm: ${C} channels of ${shapeStr(x.shape)} not divisible into ${groups} groups`);
     if (gamma.numel !== C || beta.numel !== C) throw new ShapeError(`groupNorm: weight ${shapeStr(gamma.shape)} / bias ${shapeStr(beta.shape)} do not match ${C} channels of ${shapeStr(x.shape)}`);
-    const out = allocShared(x.numel);
+    const out = this.#alloc(x.numel);
     this.#run({
       kind: "groupNorm", x: toShared(data(x)), B, C, spatial: x.numel / (B * C), groups,
       gamma: toShared(data(gamma)), beta: toShared(data(beta)), eps, silu: options?.silu ?? false, out,
@@ -199,7 +232,7 @@ export class TsBackend implements Backend {
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
     const C = x.dim(-1);
     if (gamma.numel !== C || beta.numel !== C) throw new ShapeError(`layerNorm: weight ${shapeStr(gamma.shape)} does not match last dim of ${shapeStr(x.shape)}`);
-    const out = allocShared(x.numel);
+    const out = this.#alloc(x.numel);
     const rows = x.numel / C;
     this.#run({ kind: "layerNorm", x: toShared(data(x)), rows, C, gamma: toShared(data(gamma)), beta: toShared(data(beta)), eps, out },
       x.numel, PARALLEL_MIN_ELEMENTS, rows);
@@ -207,7 +240,7 @@ export class TsBackend implements Backend {
   }
 
   #unary(x: Tensor, op: "silu" | "gelu" | "quickGelu"): Tensor {
-    const out = allocShared(x.numel);
+    const out = this.#alloc(x.numel);
     this.#run({ kind: "unary", op, x: toShared(data(x)), out }, x.numel, PARALLEL_MIN_ELEMENTS, Math.ceil(x.numel / GRANULE));
     return this.make(out, x.shape);
   }
@@ -228,14 +261,14 @@ export class TsBackend implements Backend {
     const D2 = x.dim(-1);
     if (D2 % 2 !== 0) throw new ShapeError(`geglu: last dim of ${shapeStr(x.shape)} is odd`);
     const D = D2 / 2, rows = x.numel / D2;
-    const out = allocShared(rows * D);
+    const out = this.#alloc(rows * D);
     this.#run({ kind: "geglu", x: toShared(data(x)), rows, D, out }, rows * D, PARALLEL_MIN_ELEMENTS, rows);
     return this.make(out, [...x.shape.slice(0, -1), D]);
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, heads: number, options?: AttentionOptions): Tensor {
     const { B, Tq, Tk, E, D } = attentionDims(q, k, v, heads);
-    const out = allocShared(B * Tq * E);
+    const out = this.#alloc(B * Tq * E);
     this.#run({
       kind: "attention", q: toShared(data(q)), k: toShared(data(k)), v: toShared(data(v)), B, Tq, Tk, heads, D,
       scale: options?.scale ?? 1 / Math.sqrt(D), causal: options?.causal ?? false, out,
@@ -247,7 +280,7 @@ export class TsBackend implements Backend {
     if (x.rank !== 4) throw new ShapeError(`upsampleNearest2x: expected [B, C, H, W], got ${shapeStr(x.shape)}`);
     const [B, C, H, W] = x.shape as [number, number, number, number];
     const src = data(x);
-    const out = allocShared(B * C * 4 * H * W);
+    const out = this.#alloc(B * C * 4 * H * W);
     const W2 = 2 * W;
     for (let p = 0; p < B * C; p++) {
       for (let y = 0; y < H; y++) {
@@ -269,7 +302,7 @@ export class TsBackend implements Backend {
       throw new ShapeError(`add: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} differ`);
     }
     const x = data(a), y = data(b);
-    const out = allocShared(x.length);
+    const out = this.#alloc(x.length);
     for (let i = 0; i < x.length; i++) out[i] = x[i]! + y[i]!;
     return this.make(out, a.shape);
   }
@@ -281,7 +314,7 @@ export class TsBackend implements Backend {
     }
     const spatial = x.numel / (B * C);
     const src = data(x), vv = data(v);
-    const out = allocShared(src.length);
+    const out = this.#alloc(src.length);
     for (let p = 0; p < B * C; p++) {
       const a = vv[p]!;
       for (let i = p * spatial, e = i + spatial; i < e; i++) out[i] = src[i]! + a;
@@ -291,18 +324,18 @@ export class TsBackend implements Backend {
 
   scale(x: Tensor, s: number): Tensor {
     const src = data(x);
-    const out = allocShared(src.length);
+    const out = this.#alloc(src.length);
     for (let i = 0; i < src.length; i++) out[i] = src[i]! * s;
     return this.make(out, x.shape);
   }
 
   concat(xs: readonly Tensor[], axis: number): Tensor {
-    const r = hostConcat(xs.map((t) => ({ data: data(t), shape: t.shape })), axis, allocShared);
+    const r = hostConcat(xs.map((t) => ({ data: data(t), shape: t.shape })), axis, (n) => this.#alloc(n));
     return this.make(r.data, r.shape);
   }
 
   slice(x: Tensor, axis: number, start: number, end: number): Tensor {
-    const r = hostSlice({ data: data(x), shape: x.shape }, axis, start, end, allocShared);
+    const r = hostSlice({ data: data(x), shape: x.shape }, axis, start, end, (n) => this.#alloc(n));
     return this.make(r.data, r.shape);
   }
 
@@ -310,25 +343,24 @@ export class TsBackend implements Backend {
     if (x.rank !== 4) throw new ShapeError(`imageToTokens: expected [B, C, H, W], got ${shapeStr(x.shape)}`);
     const [B, C, H, W] = x.shape as [number, number, number, number];
     const T = H * W;
-    const out = transpose2(data(x), B, C, T);
+    const out = transpose2(data(x), B, C, T, this.#alloc(x.numel));
     return this.make(out, [B, T, C]);
   }
 
   tokensToImage(x: Tensor, height: number, width: number): Tensor {
     if (x.rank !== 3 || x.shape[1] !== height * width) throw new ShapeError(`tokensToImage: ${shapeStr(x.shape)} is not [B, ${height}·${width}, C]`);
     const [B, T, C] = x.shape as [number, number, number];
-    return this.make(transpose2(data(x), B, T, C), [B, C, height, width]);
+    return this.make(transpose2(data(x), B, T, C, this.#alloc(x.numel)), [B, C, height, width]);
   }
 
   embedding(table: Tensor, ids: Int32Array, batch: number, length: number): Tensor {
-    const r = hostEmbedding({ data: data(table), shape: table.shape }, ids, batch, length, allocShared);
+    const r = hostEmbedding({ data: data(table), shape: table.shape }, ids, batch, length, (n) => this.#alloc(n));
     return this.make(r.data, r.shape);
   }
 }
 
-/** Per batch, transpose an R×S matrix to S×R. */
-function transpose2(src: Float32Array, B: number, R: number, S: number): Float32Array {
-  const out = allocShared(src.length);
+/** Per batch, transpose an R×S matrix to S×R, into `out`. */
+function transpose2(src: Float32Array, B: number, R: number, S: number, out: Float32Array): Float32Array {
   const TB = 32;
   for (let b = 0; b < B; b++) {
     const base = b * R * S;

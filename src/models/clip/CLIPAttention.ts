@@ -1,4 +1,4 @@
-import { attention } from "../../tensor/ops.js";
+import { attention, tidy } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { Linear } from "../../nn/Linear.js";
 import { Module } from "../../nn/Module.js";
@@ -28,9 +28,11 @@ export class CLIPAttention extends Module {
 
   /** [B, T, H] → [B, T, H]; scores scaled by head_dim^-0.5 (the op's default). */
   forward(x: Tensor): Tensor {
-    const q = this.qProj.forward(x);
-    const k = this.kProj.forward(x);
-    const v = this.vProj.forward(x);
-    return this.outProj.forward(attention(q, k, v, this.heads, { causal: true }));
+    return tidy(x.backend, () => {
+      const q = this.qProj.forward(x);
+      const k = this.kProj.forward(x);
+      const v = this.vProj.forward(x);
+      return this.outProj.forward(attention(q, k, v, this.heads, { causal: true }));
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { add } from "../../tensor/ops.js";
+import { add, sequential } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { LayerNorm } from "../../nn/LayerNorm.js";
 import { Module } from "../../nn/Module.js";
@@ -23,7 +23,9 @@ export class CLIPEncoderLayer extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const h = add(x, this.selfAttn.forward(this.layerNorm1.forward(x)));
-    return add(h, this.mlp.forward(this.layerNorm2.forward(h)));
+    return sequential(x,
+      (x) => add(x, this.selfAttn.forward(this.layerNorm1.forward(x))),
+      (h) => add(h, this.mlp.forward(this.layerNorm2.forward(h))),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { quickGelu } from "../../tensor/ops.js";
+import { quickGelu, tidy } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { Linear } from "../../nn/Linear.js";
 import { Module } from "../../nn/Module.js";
@@ -17,6 +17,6 @@ export class CLIPMLP extends Module {
 
   forward(x: Tensor): Tensor {
     // hidden_act is validated to be quick_gelu when the config is parsed.
-    return this.fc2.forward(quickGelu(this.fc1.forward(x)));
+    return tidy(x.backend, () => this.fc2.forward(quickGelu(this.fc1.forward(x))));
   }
 }

@@ -1,4 +1,4 @@
-import { concat, slice } from "../../tensor/ops.js";
+import { concat, slice, tidy } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { LayerNorm } from "../../nn/LayerNorm.js";
 import { Module } from "../../nn/Module.js";
@@ -47,13 +47,17 @@ export class CLIPTextTransformer extends Module {
     if (!Number.isInteger(skip) || skip < 0 || skip > L) {
       throw new RangeError(`clipSkip ${skip} is out of range: expected an integer 0…${L} (the model has ${L} layers)`);
     }
-    const states = this.encoder.forward(this.embeddings.forward(ids, batch, length)); // L+1 × [B, T, H]
-    const last = this.finalLayerNorm.forward(states[L]!);
-    return {
-      lastHiddenState: skip === 0 ? last : this.finalLayerNorm.forward(states[L - skip]!),
-      poolerOutput: this.pool(last, ids, batch, length),
-      ...(options.outputHiddenStates ? { hiddenStates: states } : {}),
-    };
+    const embeds = this.embeddings.forward(ids, batch, length); // [B, T, H]
+    // The layers' outputs are released on return unless asked for (hiddenStates).
+    return tidy(embeds.backend, () => {
+      const states = this.encoder.forward(embeds); // L+1 × [B, T, H]
+      const last = this.finalLayerNorm.forward(states[L]!);
+      return {
+        lastHiddenState: skip === 0 ? last : this.finalLayerNorm.forward(states[L - skip]!),
+        poolerOutput: this.pool(last, ids, batch, length),
+        ...(options.outputHiddenStates ? { hiddenStates: states } : {}),
+      };
+    });
   }
 
   /**

@@ -3,7 +3,7 @@
 // (the text embedding) instead. SD's UNet attention has no q/k/v bias; the VAE's has.
 import { Linear } from "../../nn/Linear.js";
 import { Module, ModuleList } from "../../nn/Module.js";
-import { attention } from "../../tensor/ops.js";
+import { attention, tidy } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 
 export interface AttentionOptions {
@@ -36,11 +36,16 @@ export class Attention extends Module {
 
   /** x [B, T, queryDim], context [B, S, contextDim] (or none) → [B, T, queryDim]. */
   forward(x: Tensor, context?: Tensor): Tensor {
-    const kv = context ?? x;
-    const q = this.to_q.forward(x); // [B, T, heads·dimHead]
-    const k = this.to_k.forward(kv); // [B, S, heads·dimHead]
-    const v = this.to_v.forward(kv);
-    const o = attention(q, k, v, this.options.heads); // [B, T, heads·dimHead]
-    return this.to_out.at(0).forward(o);
+    const b = x.backend;
+    return tidy(b, () => {
+      const o = tidy(b, () => { // q, k and v die once the attention has read them
+        const kv = context ?? x;
+        const q = this.to_q.forward(x); // [B, T, heads·dimHead]
+        const k = this.to_k.forward(kv); // [B, S, heads·dimHead]
+        const v = this.to_v.forward(kv);
+        return attention(q, k, v, this.options.heads); // [B, T, heads·dimHead]
+      });
+      return this.to_out.at(0).forward(o);
+    });
   }
 }

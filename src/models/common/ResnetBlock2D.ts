@@ -7,7 +7,7 @@ import { Conv2d } from "../../nn/Conv2d.js";
 import { GroupNorm } from "../../nn/GroupNorm.js";
 import { Linear } from "../../nn/Linear.js";
 import { Module } from "../../nn/Module.js";
-import { add, addPerChannel, silu } from "../../tensor/ops.js";
+import { add, addPerChannel, sequential, silu, tidy } from "../../tensor/ops.js";
 import { ShapeError, shapeStr, type Tensor } from "../../tensor/Tensor.js";
 
 export interface ResnetBlock2DOptions {
@@ -43,13 +43,20 @@ export class ResnetBlock2D extends Module {
     if (x.rank !== 4 || x.shape[1] !== this.options.inChannels) {
       throw new ShapeError(`ResnetBlock2D: input ${shapeStr(x.shape)} should be [B, ${this.options.inChannels}, H, W]`);
     }
-    let h = this.conv1.forward(this.norm1.forward(x, true)); // [B, Cout, H, W]
-    if (this.time_emb_proj) {
-      if (!temb) throw new Error("ResnetBlock2D: this block needs a time embedding");
-      h = addPerChannel(h, this.time_emb_proj.forward(silu(temb))); // + [B, Cout] per channel
-    }
-    h = this.conv2.forward(this.norm2.forward(h, true));
-    const shortcut = this.conv_shortcut ? this.conv_shortcut.forward(x) : x;
-    return add(shortcut, h);
+    const tembProj = this.time_emb_proj;
+    if (tembProj && !temb) throw new Error("ResnetBlock2D: this block needs a time embedding");
+    // Each intermediate is released as soon as the next op has read it (sequential), the rest when the block
+    // returns (tidy): the next block's ops reuse the memory.
+    return tidy(x.backend, () => {
+      const h = sequential(x,
+        (x) => this.norm1.forward(x, true), // GroupNorm + SiLU, [B, Cin, H, W]
+        (h) => this.conv1.forward(h), // [B, Cout, H, W]
+        (h) => (tembProj && temb ? addPerChannel(h, tembProj.forward(silu(temb))) : h), // + [B, Cout] per channel
+        (h) => this.norm2.forward(h, true),
+        (h) => this.conv2.forward(h),
+      );
+      const shortcut = this.conv_shortcut ? this.conv_shortcut.forward(x) : x;
+      return add(shortcut, h);
+    });
   }
 }

@@ -1,7 +1,7 @@
 // Doubles H and W: nearest-neighbour ×2, then a 3×3 convolution (module name `conv`).
 import { Conv2d } from "../../nn/Conv2d.js";
 import { Module } from "../../nn/Module.js";
-import { upsampleNearest2x } from "../../tensor/ops.js";
+import { tidy, upsampleNearest2x } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 
 export class Upsample2D extends Module {
@@ -14,6 +14,6 @@ export class Upsample2D extends Module {
 
   /** [B, C, H, W] → [B, C, 2H, 2W]. */
   forward(x: Tensor): Tensor {
-    return this.conv.forward(upsampleNearest2x(x));
+    return tidy(x.backend, () => this.conv.forward(upsampleNearest2x(x))); // the 4× larger upsampled input dies here
   }
 }

@@ -4,7 +4,7 @@
 //   x = x + ff(norm3(x))                GEGLU feed-forward
 import { LayerNorm } from "../../nn/LayerNorm.js";
 import { Module } from "../../nn/Module.js";
-import { add } from "../../tensor/ops.js";
+import { add, sequential } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { Attention } from "../common/Attention.js";
 import type { TraceFn } from "../common/trace.js";
@@ -28,16 +28,24 @@ export class BasicTransformerBlock extends Module {
     this.ff = this.add("ff", new FeedForward(dim));
   }
 
-  /** x [B, T, C], context [B, S, crossAttentionDim] → [B, T, C]. */
+  /** x [B, T, C], context [B, S, crossAttentionDim] → [B, T, C]; each sublayer's temporaries die with it. */
   forward(x: Tensor, context: Tensor, trace?: TraceFn): Tensor {
-    const a1 = this.attn1.forward(this.norm1.forward(x));
-    trace?.("attn1", a1);
-    x = add(x, a1);
-    const a2 = this.attn2.forward(this.norm2.forward(x), context);
-    trace?.("attn2", a2);
-    x = add(x, a2);
-    const f = this.ff.forward(this.norm3.forward(x));
-    trace?.("ff", f);
-    return add(x, f);
+    return sequential(x,
+      (x) => {
+        const a1 = this.attn1.forward(this.norm1.forward(x));
+        trace?.("attn1", a1);
+        return add(x, a1);
+      },
+      (x) => {
+        const a2 = this.attn2.forward(this.norm2.forward(x), context);
+        trace?.("attn2", a2);
+        return add(x, a2);
+      },
+      (x) => {
+        const f = this.ff.forward(this.norm3.forward(x));
+        trace?.("ff", f);
+        return add(x, f);
+      },
+    );
   }
 }

@@ -2,10 +2,11 @@
 // stride-2 Downsample2D. Every pair's output, and the downsampled tensor, is kept as a skip tensor for the
 // matching up block.
 import { Module, ModuleList } from "../../nn/Module.js";
+import { sequential } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { Downsample2D } from "../common/Downsample2D.js";
 import { ResnetBlock2D } from "../common/ResnetBlock2D.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { scoped, traced, type TraceFn } from "../common/trace.js";
 import { Transformer2DModel } from "./Transformer2DModel.js";
 
 export interface DownBlockOptions {
@@ -47,15 +48,15 @@ export class CrossAttnDownBlock2D extends Module {
     const resSamples: Tensor[] = [];
     let h = x;
     for (let i = 0; i < this.resnets.length; i++) {
-      h = this.resnets.at(i).forward(h, temb); // [B, Cout, H, W]
-      trace?.(`resnets.${i}`, h);
-      h = this.attentions.at(i).forward(h, context, scoped(trace, `attentions.${i}`));
-      trace?.(`attentions.${i}`, h);
+      // The resnet's output dies once the attention has read it; the pair's output is a skip tensor.
+      h = sequential(h,
+        (h) => traced(trace, `resnets.${i}`, this.resnets.at(i).forward(h, temb)), // [B, Cout, H, W]
+        (h) => traced(trace, `attentions.${i}`, this.attentions.at(i).forward(h, context, scoped(trace, `attentions.${i}`))),
+      );
       resSamples.push(h);
     }
     if (this.downsamplers) {
-      h = this.downsamplers.at(0).forward(h); // [B, Cout, H/2, W/2]
-      trace?.("downsamplers.0", h);
+      h = traced(trace, "downsamplers.0", this.downsamplers.at(0).forward(h)); // [B, Cout, H/2, W/2]
       resSamples.push(h);
     }
     return { hidden: h, resSamples };

@@ -2,10 +2,10 @@
 // axis → ResnetBlock2D → Transformer2DModel), then an optional nearest ×2 Upsample2D. Skip tensors are
 // consumed last-produced first.
 import { Module, ModuleList } from "../../nn/Module.js";
-import { concat } from "../../tensor/ops.js";
+import { concat, sequential, type Step } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { ResnetBlock2D } from "../common/ResnetBlock2D.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { scoped, traced, type TraceFn } from "../common/trace.js";
 import { Upsample2D } from "../common/Upsample2D.js";
 import { Transformer2DModel } from "./Transformer2DModel.js";
 
@@ -46,18 +46,15 @@ export class CrossAttnUpBlock2D extends Module {
 
   /** `skips` holds this block's skip tensors in production order; they are used from the end. */
   forward(x: Tensor, skips: readonly Tensor[], temb: Tensor, context: Tensor, trace?: TraceFn): Tensor {
-    let h = x;
-    for (let j = 0; j < this.resnets.length; j++) {
-      const skip = skips[skips.length - 1 - j]!;
-      h = this.resnets.at(j).forward(concat([h, skip], 1), temb); // [B, Cout, H, W]
-      trace?.(`resnets.${j}`, h);
-      h = this.attentions.at(j).forward(h, context, scoped(trace, `attentions.${j}`));
-      trace?.(`attentions.${j}`, h);
-    }
-    if (this.upsamplers) {
-      h = this.upsamplers.at(0).forward(h); // [B, Cout, 2H, 2W]
-      trace?.("upsamplers.0", h);
-    }
-    return h;
+    // Per layer: concatenate the skip tensor on the channel axis, resnet, attention; then the upsampler.
+    // Each intermediate dies once the next step has read it.
+    const layers = this.resnets.items.flatMap((resnet, j): Step[] => [
+      (h) => concat([h, skips[skips.length - 1 - j]!], 1), // [B, C + C_skip, H, W]
+      (h) => traced(trace, `resnets.${j}`, resnet.forward(h, temb)), // [B, Cout, H, W]
+      (h) => traced(trace, `attentions.${j}`, this.attentions.at(j).forward(h, context, scoped(trace, `attentions.${j}`))),
+    ]);
+    const upsampler = this.upsamplers?.at(0);
+    return sequential(x, ...layers,
+      ...(upsampler ? [(h: Tensor) => traced(trace, "upsamplers.0", upsampler.forward(h))] : [])); // [B, Cout, 2H, 2W]
   }
 }

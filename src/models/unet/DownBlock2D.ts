@@ -3,7 +3,7 @@ import { Module, ModuleList } from "../../nn/Module.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { Downsample2D } from "../common/Downsample2D.js";
 import { ResnetBlock2D } from "../common/ResnetBlock2D.js";
-import type { TraceFn } from "../common/trace.js";
+import { traced, type TraceFn } from "../common/trace.js";
 import type { DownBlockOptions, DownBlockOutput } from "./CrossAttnDownBlock2D.js";
 
 export class DownBlock2D extends Module {
@@ -19,16 +19,14 @@ export class DownBlock2D extends Module {
   }
 
   forward(x: Tensor, temb: Tensor, _context: Tensor, trace?: TraceFn): DownBlockOutput {
-    const resSamples: Tensor[] = [];
+    const resSamples: Tensor[] = []; // every output is a skip tensor: nothing to release here
     let h = x;
     for (let i = 0; i < this.resnets.length; i++) {
-      h = this.resnets.at(i).forward(h, temb);
-      trace?.(`resnets.${i}`, h);
+      h = traced(trace, `resnets.${i}`, this.resnets.at(i).forward(h, temb));
       resSamples.push(h);
     }
     if (this.downsamplers) {
-      h = this.downsamplers.at(0).forward(h);
-      trace?.("downsamplers.0", h);
+      h = traced(trace, "downsamplers.0", this.downsamplers.at(0).forward(h));
       resSamples.push(h);
     }
     return { hidden: h, resSamples };

@@ -2,7 +2,7 @@
 // [B, C0] to the time embedding [B, 4·C0] that every resnet receives (the seed's `emb`, a.k.a. `temb`).
 import { Linear } from "../../nn/Linear.js";
 import { Module } from "../../nn/Module.js";
-import { silu } from "../../tensor/ops.js";
+import { silu, tidy } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 
 export class TimestepEmbedding extends Module {
@@ -16,6 +16,6 @@ export class TimestepEmbedding extends Module {
   }
 
   forward(tEmb: Tensor): Tensor {
-    return this.linear_2.forward(silu(this.linear_1.forward(tEmb)));
+    return tidy(tEmb.backend, () => this.linear_2.forward(silu(this.linear_1.forward(tEmb))));
   }
 }

@@ -6,9 +6,9 @@
 import { Conv2d } from "../../nn/Conv2d.js";
 import { GroupNorm } from "../../nn/GroupNorm.js";
 import { Module, ModuleList } from "../../nn/Module.js";
-import { add, imageToTokens, tokensToImage } from "../../tensor/ops.js";
+import { add, imageToTokens, sequential, tidy, tokensToImage } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { scoped, traced, type TraceFn } from "../common/trace.js";
 import { BasicTransformerBlock } from "./BasicTransformerBlock.js";
 
 export class Transformer2DModel extends Module {
@@ -30,17 +30,17 @@ export class Transformer2DModel extends Module {
   /** x [B, C, H, W], context [B, S, D] → [B, C, H, W]. */
   forward(x: Tensor, context: Tensor, trace?: TraceFn): Tensor {
     const [, , H, W] = x.shape as [number, number, number, number];
-    let h = this.norm.forward(x);
-    trace?.("norm", h);
-    h = this.proj_in.forward(h);
-    trace?.("proj_in", h);
-    let tokens = imageToTokens(h); // [B, H·W, C]
-    this.transformer_blocks.items.forEach((block, i) => {
-      tokens = block.forward(tokens, context, scoped(trace, `transformer_blocks.${i}`));
-      trace?.(`transformer_blocks.${i}`, tokens);
+    return tidy(x.backend, () => {
+      const h = sequential(x,
+        (x) => traced(trace, "norm", this.norm.forward(x)),
+        (h) => traced(trace, "proj_in", this.proj_in.forward(h)),
+        (h) => imageToTokens(h), // [B, H·W, C]
+        ...this.transformer_blocks.items.map((block, i) => (tokens: Tensor) =>
+          traced(trace, `transformer_blocks.${i}`, block.forward(tokens, context, scoped(trace, `transformer_blocks.${i}`)))),
+        (tokens) => tokensToImage(tokens, H, W), // [B, C, H, W]
+        (h) => traced(trace, "proj_out", this.proj_out.forward(h)),
+      );
+      return add(h, x);
     });
-    h = this.proj_out.forward(tokensToImage(tokens, H, W)); // [B, C, H, W]
-    trace?.("proj_out", h);
-    return add(h, x);
   }
 }

@@ -10,9 +10,9 @@
 import { Conv2d } from "../../nn/Conv2d.js";
 import { GroupNorm } from "../../nn/GroupNorm.js";
 import { Module, ModuleList } from "../../nn/Module.js";
-import { silu } from "../../tensor/ops.js";
+import { sequential, silu, tidy } from "../../tensor/ops.js";
 import { ShapeError, shapeStr, type Tensor } from "../../tensor/Tensor.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { retainTraced, scoped, traced, type TraceFn } from "../common/trace.js";
 import { CrossAttnDownBlock2D, type DownBlockOptions } from "./CrossAttnDownBlock2D.js";
 import { CrossAttnUpBlock2D, type UpBlockOptions } from "./CrossAttnUpBlock2D.js";
 import { DownBlock2D } from "./DownBlock2D.js";
@@ -80,7 +80,7 @@ export class UNet2DConditionModel extends Module {
    * sample [B, 4, h, w], timestep (one for the batch, or one per sample), encoderHiddenStates [B, S, D]
    * → predicted noise [B, 4, h, w].
    */
-  forward(sample: Tensor, timestep: number | readonly number[], encoderHiddenStates: Tensor, trace?: TraceFn): Tensor {
+  forward(sample: Tensor, timestep: number | readonly number[], encoderHiddenStates: Tensor, traceFn?: TraceFn): Tensor {
     this.checkInputs(sample, encoderHiddenStates);
     const B = sample.dim(0);
     const timesteps = typeof timestep === "number" ? Array<number>(B).fill(timestep)
@@ -89,44 +89,47 @@ export class UNet2DConditionModel extends Module {
       throw new ShapeError(`UNet: got ${timesteps.length} timesteps for a batch of ${B} (give one, or one per sample, all finite)`);
     }
 
-    // 1. time
-    const tEmb = this.time_proj.forward(timesteps, sample.backend); // [B, C0]
-    trace?.("t_emb", tEmb);
-    const emb = this.time_embedding.forward(tEmb); // [B, 4·C0]
-    trace?.("emb", emb);
+    // Every activation but the output is released by the time the forward returns (tidy), most as soon as they
+    // are dead: the next forward reuses the memory. Traced tensors are kept for the caller.
+    const trace = retainTraced(traceFn);
+    const backend = sample.backend;
+    return tidy(backend, () => {
+      // 1. time
+      const tEmb = traced(trace, "t_emb", this.time_proj.forward(timesteps, backend)); // [B, C0]
+      const emb = traced(trace, "emb", this.time_embedding.forward(tEmb)); // [B, 4·C0]
 
-    // 2. pre-process
-    let h = this.conv_in.forward(sample); // [B, C0, h, w]
-    trace?.("conv_in", h);
+      // 2. pre-process
+      let h = traced(trace, "conv_in", this.conv_in.forward(sample)); // [B, C0, h, w]
 
-    // 3. down
-    const skips: Tensor[] = [h];
-    this.down_blocks.items.forEach((block, i) => {
-      const out = block.forward(h, emb, encoderHiddenStates, scoped(trace, `down_blocks.${i}`));
-      h = out.hidden; // [B, C_i, h/2^(i+1), w/2^(i+1)] (no halving at the last level)
-      trace?.(`down_blocks.${i}.hidden_states`, h);
-      out.resSamples.forEach((r, j) => trace?.(`down_blocks.${i}.res_samples.${j}`, r));
-      skips.push(...out.resSamples);
+      // 3. down
+      const skips: Tensor[] = [h];
+      this.down_blocks.items.forEach((block, i) => {
+        const out = block.forward(h, emb, encoderHiddenStates, scoped(trace, `down_blocks.${i}`));
+        h = traced(trace, `down_blocks.${i}.hidden_states`, out.hidden); // [B, C_i, h/2^(i+1), w/2^(i+1)] (no halving at the last level)
+        out.resSamples.forEach((r, j) => trace?.(`down_blocks.${i}.res_samples.${j}`, r));
+        skips.push(...out.resSamples);
+      });
+
+      // 4. mid
+      h = traced(trace, "mid_block", this.mid_block.forward(h, emb, encoderHiddenStates, scoped(trace, "mid_block")));
+
+      // 5. up: each block takes the last (layers_per_block + 1) skip tensors, which die with it, as does its input
+      this.up_blocks.items.forEach((block, i) => {
+        const n = block.resnets.length;
+        const blockSkips = skips.splice(skips.length - n, n);
+        const input = h;
+        h = tidy(backend, () => block.forward(input, blockSkips, emb, encoderHiddenStates, scoped(trace, `up_blocks.${i}`)),
+          [input, ...blockSkips]);
+        trace?.(`up_blocks.${i}`, h);
+      });
+
+      // 6. post-process
+      return sequential(h,
+        (h) => traced(trace, "conv_norm_out", this.conv_norm_out.forward(h)), // [B, C0, h, w]
+        (h) => traced(trace, "conv_act", silu(h)),
+        (h) => this.conv_out.forward(h), // [B, 4, h, w]
+      );
     });
-
-    // 4. mid
-    h = this.mid_block.forward(h, emb, encoderHiddenStates, scoped(trace, "mid_block"));
-    trace?.("mid_block", h);
-
-    // 5. up: each block takes the last (layers_per_block + 1) skip tensors
-    this.up_blocks.items.forEach((block, i) => {
-      const n = block.resnets.length;
-      const blockSkips = skips.splice(skips.length - n, n);
-      h = block.forward(h, blockSkips, emb, encoderHiddenStates, scoped(trace, `up_blocks.${i}`));
-      trace?.(`up_blocks.${i}`, h);
-    });
-
-    // 6. post-process
-    h = this.conv_norm_out.forward(h); // [B, C0, h, w]
-    trace?.("conv_norm_out", h);
-    h = silu(h);
-    trace?.("conv_act", h);
-    return this.conv_out.forward(h); // [B, 4, h, w]
   }
 
   private checkInputs(sample: Tensor, context: Tensor): void {

@@ -1,8 +1,9 @@
 // diffusers `UNetMidBlock2DCrossAttn` at the lowest resolution: resnet → transformer → resnet.
 import { Module, ModuleList } from "../../nn/Module.js";
+import { sequential } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { ResnetBlock2D } from "../common/ResnetBlock2D.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { scoped, traced, type TraceFn } from "../common/trace.js";
 import { Transformer2DModel } from "./Transformer2DModel.js";
 
 export class UNetMidBlock2DCrossAttn extends Module {
@@ -18,12 +19,10 @@ export class UNetMidBlock2DCrossAttn extends Module {
 
   /** [B, C, h, w] → [B, C, h, w]. */
   forward(x: Tensor, temb: Tensor, context: Tensor, trace?: TraceFn): Tensor {
-    let h = this.resnets.at(0).forward(x, temb);
-    trace?.("resnets.0", h);
-    h = this.attentions.at(0).forward(h, context, scoped(trace, "attentions.0"));
-    trace?.("attentions.0", h);
-    h = this.resnets.at(1).forward(h, temb);
-    trace?.("resnets.1", h);
-    return h;
+    return sequential(x,
+      (x) => traced(trace, "resnets.0", this.resnets.at(0).forward(x, temb)),
+      (h) => traced(trace, "attentions.0", this.attentions.at(0).forward(h, context, scoped(trace, "attentions.0"))),
+      (h) => traced(trace, "resnets.1", this.resnets.at(1).forward(h, temb)),
+    );
   }
 }

@@ -14,9 +14,9 @@
 // Parameters (diffusers' state-dict names and order): encoder.*, decoder.*, quant_conv.*, post_quant_conv.*.
 import { Conv2d } from "../../nn/Conv2d.js";
 import { Module } from "../../nn/Module.js";
-import { scale } from "../../tensor/ops.js";
+import { scale, tidy } from "../../tensor/ops.js";
 import { ShapeError, shapeStr, type Tensor } from "../../tensor/Tensor.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { retainTraced, scoped, type TraceFn } from "../common/trace.js";
 import type { AutoencoderKLConfig } from "./AutoencoderKLConfig.js";
 import { Decoder } from "./Decoder.js";
 import { DiagonalGaussianDistribution } from "./DiagonalGaussianDistribution.js";
@@ -46,10 +46,14 @@ export class AutoencoderKL extends Module {
    * image [B, 3, H, W] in [-1, 1], H and W multiples of `spatialScale` → the latent distribution
    * (moments [B, 2·latent, H/f, W/f]; mean, logvar, std [B, latent, H/f, W/f]). Trace: `encoder.*`, `quant_conv`.
    */
-  async encode(image: Tensor, trace?: TraceFn): Promise<DiagonalGaussianDistribution> {
-    const h = this.encoder.forward(image, scoped(trace, "encoder"));
-    const moments = this.quant_conv.forward(h);
-    trace?.("quant_conv", moments);
+  async encode(image: Tensor, traceFn?: TraceFn): Promise<DiagonalGaussianDistribution> {
+    const trace = retainTraced(traceFn); // traced tensors outlive the tidy() scopes, for the caller to read
+    const moments = tidy(image.backend, () => {
+      const h = this.encoder.forward(image, scoped(trace, "encoder"));
+      const m = this.quant_conv.forward(h);
+      trace?.("quant_conv", m);
+      return m;
+    });
     return DiagonalGaussianDistribution.fromMoments(moments);
   }
 
@@ -57,13 +61,16 @@ export class AutoencoderKL extends Module {
    * z [B, latent, h, w] — already divided by the scaling factor — → sample [B, 3, h·f, w·f].
    * Trace: `post_quant_conv`, `decoder.*`.
    */
-  decode(z: Tensor, trace?: TraceFn): Tensor {
+  decode(z: Tensor, traceFn?: TraceFn): Tensor {
     if (z.rank !== 4 || z.shape[1] !== this.config.latentChannels) {
       throw new ShapeError(`VAE decode: z ${shapeStr(z.shape)} should be [B, ${this.config.latentChannels}, h, w]`);
     }
-    const h = this.post_quant_conv.forward(z);
-    trace?.("post_quant_conv", h);
-    return this.decoder.forward(h, scoped(trace, "decoder"));
+    const trace = retainTraced(traceFn); // traced tensors outlive the tidy() scopes, for the caller to read
+    return tidy(z.backend, () => {
+      const h = this.post_quant_conv.forward(z);
+      trace?.("post_quant_conv", h);
+      return this.decoder.forward(h, scoped(trace, "decoder"));
+    });
   }
 
   /** The denoising loop's latents → decoded sample: decode(latents / scaling_factor). */

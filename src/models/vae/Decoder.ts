@@ -6,9 +6,9 @@
 import { Conv2d } from "../../nn/Conv2d.js";
 import { GroupNorm } from "../../nn/GroupNorm.js";
 import { Module, ModuleList } from "../../nn/Module.js";
-import { silu } from "../../tensor/ops.js";
+import { sequential, silu, type Step } from "../../tensor/ops.js";
 import { ShapeError, shapeStr, type Tensor } from "../../tensor/Tensor.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { scoped, traced, type TraceFn } from "../common/trace.js";
 import type { AutoencoderKLConfig } from "./AutoencoderKLConfig.js";
 import { VAE_NORM_EPS } from "./Encoder.js";
 import { UNetMidBlock2D } from "./UNetMidBlock2D.js";
@@ -41,18 +41,15 @@ export class Decoder extends Module {
     if (z.rank !== 4 || z.shape[1] !== this.config.latentChannels || z.shape[2] === 0 || z.shape[3] === 0) {
       throw new ShapeError(`VAE decoder: latents ${shapeStr(z.shape)} should be [B, ${this.config.latentChannels}, h, w]`);
     }
-    let h = this.conv_in.forward(z); // [B, C_top, h, w]
-    trace?.("conv_in", h);
-    h = this.mid_block.forward(h, scoped(trace, "mid_block"));
-    trace?.("mid_block", h);
-    this.up_blocks.items.forEach((block, i) => {
-      h = block.forward(h, scoped(trace, `up_blocks.${i}`)); // ×2 per level except the last
-      trace?.(`up_blocks.${i}`, h);
-    });
-    h = this.conv_norm_out.forward(h); // [B, C0, h·f, w·f]
-    trace?.("conv_norm_out", h);
-    h = silu(h);
-    trace?.("conv_act", h);
-    return this.conv_out.forward(h); // [B, out, h·f, w·f]
+    // Each stage's output is released once the next has read it (at 512×512 they are up to 268 MB).
+    return sequential(z,
+      (z) => traced(trace, "conv_in", this.conv_in.forward(z)), // [B, C_top, h, w]
+      (h) => traced(trace, "mid_block", this.mid_block.forward(h, scoped(trace, "mid_block"))),
+      ...this.up_blocks.items.map((block, i): Step => (h) =>
+        traced(trace, `up_blocks.${i}`, block.forward(h, scoped(trace, `up_blocks.${i}`)))), // ×2 per level except the last
+      (h) => traced(trace, "conv_norm_out", this.conv_norm_out.forward(h)), // [B, C0, h·f, w·f]
+      (h) => traced(trace, "conv_act", silu(h)),
+      (h) => this.conv_out.forward(h), // [B, out, h·f, w·f]
+    );
   }
 }

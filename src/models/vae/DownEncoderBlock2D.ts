@@ -2,10 +2,11 @@
 // at the last level, a stride-2 Downsample2D that pads only bottom/right (diffusers' `downsample_padding=0`).
 // No time embedding and no skip outputs: the encoder is a plain feed-forward stack.
 import { Module, ModuleList } from "../../nn/Module.js";
+import { sequential, type Step } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { Downsample2D } from "../common/Downsample2D.js";
 import { ResnetBlock2D } from "../common/ResnetBlock2D.js";
-import type { TraceFn } from "../common/trace.js";
+import { traced, type TraceFn } from "../common/trace.js";
 
 export interface VAEBlockOptions {
   readonly inChannels: number;
@@ -29,15 +30,8 @@ export class DownEncoderBlock2D extends Module {
 
   /** [B, Cin, H, W] → [B, Cout, H/2, W/2] (H, W unchanged at the last level). */
   forward(x: Tensor, trace?: TraceFn): Tensor {
-    let h = x;
-    this.resnets.items.forEach((resnet, i) => {
-      h = resnet.forward(h, null);
-      trace?.(`resnets.${i}`, h);
-    });
-    if (this.downsamplers) {
-      h = this.downsamplers.at(0).forward(h);
-      trace?.("downsamplers.0", h);
-    }
-    return h;
+    const resnets = this.resnets.items.map((resnet, i): Step => (h) => traced(trace, `resnets.${i}`, resnet.forward(h, null)));
+    const downsampler = this.downsamplers?.at(0);
+    return sequential(x, ...resnets, ...(downsampler ? [(h: Tensor) => traced(trace, "downsamplers.0", downsampler.forward(h))] : []));
   }
 }

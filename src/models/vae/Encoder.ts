@@ -6,9 +6,9 @@
 import { Conv2d } from "../../nn/Conv2d.js";
 import { GroupNorm } from "../../nn/GroupNorm.js";
 import { Module, ModuleList } from "../../nn/Module.js";
-import { silu } from "../../tensor/ops.js";
+import { sequential, silu, type Step } from "../../tensor/ops.js";
 import { ShapeError, shapeStr, type Tensor } from "../../tensor/Tensor.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { scoped, traced, type TraceFn } from "../common/trace.js";
 import type { AutoencoderKLConfig } from "./AutoencoderKLConfig.js";
 import { DownEncoderBlock2D } from "./DownEncoderBlock2D.js";
 import { UNetMidBlock2D } from "./UNetMidBlock2D.js";
@@ -54,20 +54,15 @@ export class Encoder extends Module {
     if (H === 0 || W === 0 || H % m !== 0 || W % m !== 0) {
       throw new ShapeError(`VAE encoder: image size ${H}×${W} (H×W) must be a positive multiple of ${m} in both dimensions (one halving per downsampler)`);
     }
-    let h = this.conv_in.forward(image); // [B, C0, H, W]
-    trace?.("conv_in", h);
-    this.down_blocks.items.forEach((block, i) => {
-      h = block.forward(h, scoped(trace, `down_blocks.${i}`)); // [B, C_i, H/2^(i+1), W/2^(i+1)] (no halving at the last level)
-      trace?.(`down_blocks.${i}`, h);
-    });
-    h = this.mid_block.forward(h, scoped(trace, "mid_block"));
-    trace?.("mid_block", h);
-    h = this.conv_norm_out.forward(h);
-    trace?.("conv_norm_out", h);
-    h = silu(h);
-    trace?.("conv_act", h);
-    h = this.conv_out.forward(h); // [B, 2·latent, H/f, W/f]
-    trace?.("conv_out", h);
-    return h;
+    // Each stage's output is released once the next has read it.
+    return sequential(image,
+      (x) => traced(trace, "conv_in", this.conv_in.forward(x)), // [B, C0, H, W]
+      ...this.down_blocks.items.map((block, i): Step => (h) =>
+        traced(trace, `down_blocks.${i}`, block.forward(h, scoped(trace, `down_blocks.${i}`)))), // [B, C_i, H/2^(i+1), W/2^(i+1)] (no halving at the last level)
+      (h) => traced(trace, "mid_block", this.mid_block.forward(h, scoped(trace, "mid_block"))),
+      (h) => traced(trace, "conv_norm_out", this.conv_norm_out.forward(h)),
+      (h) => traced(trace, "conv_act", silu(h)),
+      (h) => traced(trace, "conv_out", this.conv_out.forward(h)), // [B, 2·latent, H/f, W/f]
+    );
   }
 }

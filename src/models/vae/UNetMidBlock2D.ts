@@ -1,9 +1,10 @@
 // diffusers `UNetMidBlock2D` as the VAE uses it (no time embedding): resnet → attention → resnet at the
 // lowest resolution, all at `channels`. Registered as `attentions` then `resnets`, diffusers' state-dict order.
 import { Module, ModuleList } from "../../nn/Module.js";
+import { sequential } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { ResnetBlock2D } from "../common/ResnetBlock2D.js";
-import { scoped, type TraceFn } from "../common/trace.js";
+import { scoped, traced, type TraceFn } from "../common/trace.js";
 import { VAEAttention } from "./VAEAttention.js";
 
 export class UNetMidBlock2D extends Module {
@@ -19,12 +20,10 @@ export class UNetMidBlock2D extends Module {
 
   /** [B, C, h, w] → [B, C, h, w]. */
   forward(x: Tensor, trace?: TraceFn): Tensor {
-    let h = this.resnets.at(0).forward(x, null);
-    trace?.("resnets.0", h);
-    h = this.attentions.at(0).forward(h, scoped(trace, "attentions.0"));
-    trace?.("attentions.0", h);
-    h = this.resnets.at(1).forward(h, null);
-    trace?.("resnets.1", h);
-    return h;
+    return sequential(x,
+      (x) => traced(trace, "resnets.0", this.resnets.at(0).forward(x, null)),
+      (h) => traced(trace, "attentions.0", this.attentions.at(0).forward(h, scoped(trace, "attentions.0"))),
+      (h) => traced(trace, "resnets.1", this.resnets.at(1).forward(h, null)),
+    );
   }
 }

@@ -2,9 +2,10 @@
 // inChannels → outChannels), then, except at the last level, nearest ×2 + 3×3 conv (Upsample2D).
 // Unlike the UNet's up blocks there are no skip connections.
 import { Module, ModuleList } from "../../nn/Module.js";
+import { sequential, type Step } from "../../tensor/ops.js";
 import type { Tensor } from "../../tensor/Tensor.js";
 import { ResnetBlock2D } from "../common/ResnetBlock2D.js";
-import type { TraceFn } from "../common/trace.js";
+import { traced, type TraceFn } from "../common/trace.js";
 import { Upsample2D } from "../common/Upsample2D.js";
 import type { VAEBlockOptions } from "./DownEncoderBlock2D.js";
 
@@ -22,15 +23,8 @@ export class UpDecoderBlock2D extends Module {
 
   /** [B, Cin, h, w] → [B, Cout, 2h, 2w] (h, w unchanged at the last level). */
   forward(x: Tensor, trace?: TraceFn): Tensor {
-    let h = x;
-    this.resnets.items.forEach((resnet, i) => {
-      h = resnet.forward(h, null);
-      trace?.(`resnets.${i}`, h);
-    });
-    if (this.upsamplers) {
-      h = this.upsamplers.at(0).forward(h);
-      trace?.("upsamplers.0", h);
-    }
-    return h;
+    const resnets = this.resnets.items.map((resnet, i): Step => (h) => traced(trace, `resnets.${i}`, resnet.forward(h, null)));
+    const upsampler = this.upsamplers?.at(0);
+    return sequential(x, ...resnets, ...(upsampler ? [(h: Tensor) => traced(trace, "upsamplers.0", upsampler.forward(h))] : []));
   }
 }

@@ -9,9 +9,9 @@
 import { GroupNorm } from "../../nn/GroupNorm.js";
 import { Linear } from "../../nn/Linear.js";
 import { Module, ModuleList } from "../../nn/Module.js";
-import { add, attention, imageToTokens, tokensToImage } from "../../tensor/ops.js";
+import { add, attention, imageToTokens, sequential, tidy, tokensToImage } from "../../tensor/ops.js";
 import { ShapeError, shapeStr, type Tensor } from "../../tensor/Tensor.js";
-import type { TraceFn } from "../common/trace.js";
+import { traced, type TraceFn } from "../common/trace.js";
 
 export class VAEAttention extends Module {
   readonly group_norm: GroupNorm;
@@ -36,14 +36,15 @@ export class VAEAttention extends Module {
       throw new ShapeError(`VAE attention: input ${shapeStr(x.shape)} should be [B, ${this.channels}, H, W]`);
     }
     const [, , H, W] = x.shape as [number, number, number, number];
-    const h = this.group_norm.forward(x); // [B, C, H, W]
-    trace?.("group_norm", h);
-    const tokens = imageToTokens(h); // [B, H·W, C]
-    const q = this.to_q.forward(tokens);
-    const k = this.to_k.forward(tokens);
-    const v = this.to_v.forward(tokens);
-    const o = this.to_out.at(0).forward(attention(q, k, v, 1)); // [B, H·W, C], scale 1/√C
-    trace?.("to_out", o);
-    return add(tokensToImage(o, H, W), x);
+    return tidy(x.backend, () => {
+      const o = sequential(x,
+        (x) => traced(trace, "group_norm", this.group_norm.forward(x)), // [B, C, H, W]
+        (h) => imageToTokens(h), // [B, H·W, C]
+        (t) => attention(this.to_q.forward(t), this.to_k.forward(t), this.to_v.forward(t), 1), // scale 1/√C
+        (a) => traced(trace, "to_out", this.to_out.at(0).forward(a)), // [B, H·W, C]
+        (o) => tokensToImage(o, H, W),
+      );
+      return add(o, x);
+    });
   }
 }
