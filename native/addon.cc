@@ -139,6 +139,13 @@ struct Args {
     return static_cast<int>(v);
   }
 
+  /** Argument i: a conv's kernel taps (KH·KW), which must divide its K = C·taps. */
+  int64_t taps(size_t i, int64_t K) {
+    int64_t v = i64(i);
+    if (!failed && (v < 1 || K % v != 0)) fail("taps must divide K");
+    return v;
+  }
+
   /** The trailing (threads, isa) pair. */
   int threads(size_t i) { return static_cast<int>(i64(i)); }
   const sdts_kernels* kernels(size_t i) { return table(static_cast<int>(i64(i))); }
@@ -193,10 +200,9 @@ napi_value Info(napi_env env, napi_callback_info) {
 // convPackedSize(O, K, isa, format, taps) → floats of a packed conv weight [O, K = C·taps]
 napi_value ConvPackedSize(napi_env env, napi_callback_info info) {
   Args a(env, info, "convPackedSize", 5);
-  int64_t O = a.i64(0), K = a.i64(1), taps = a.i64(4);
+  int64_t O = a.i64(0), K = a.i64(1), taps = a.taps(4, K);
   const sdts_kernels* k = a.kernels(2);
   int fmt = a.format(3, k);
-  if (!a.failed && (taps < 1 || K % taps != 0)) a.fail("taps must divide K");
   if (a.failed) return nullptr;
   napi_value v;
   napi_create_int64(env, static_cast<int64_t>(conv_size(k, fmt, O, K, taps)), &v);
@@ -218,10 +224,9 @@ napi_value LinearPackedSize(napi_env env, napi_callback_info info) {
 // packConv(packed, w, O, K, isa, format, taps): w [O, C, KH, KW] with K = C·taps, taps = KH·KW
 napi_value PackConv(napi_env env, napi_callback_info info) {
   Args a(env, info, "packConv", 7);
-  int64_t O = a.i64(2), K = a.i64(3), taps = a.i64(6);
+  int64_t O = a.i64(2), K = a.i64(3), taps = a.taps(6, K);
   const sdts_kernels* k = a.kernels(4);
   int fmt = a.format(5, k);
-  if (!a.failed && (taps < 1 || K % taps != 0)) a.fail("taps must divide K");
   if (a.failed) return nullptr;
   float* packed = a.f32(0, static_cast<int64_t>(conv_size(k, fmt, O, K, taps)));
   float* w = a.f32(1, O * K);

@@ -23,13 +23,6 @@ import { parseTorchSeed, TorchGenerator, type TorchSeed } from "../random/TorchG
 import type { HostTensor } from "../schedulers/Scheduler.js";
 import type { Tensor } from "../tensor/Tensor.js";
 import { collectGarbage, whileLoading } from "./collectGarbage.js";
-
-/**
- * Load-time collections (one per 16 MiB of temporaries) between trims of the native heap. Measured, 512×512
- * fp16 SD1.5 (`generate --steps 2`): trimming after every collection: peak RSS 1.97–2.04 M KiB but +18 s of
- * system time (page faults) per run; every 8th: 2.03–2.05 M KiB, +4–8 s; only after each network: 2.06–2.09 M KiB.
- */
-const TRIM_EVERY = 8;
 import { decodeProgressTrace } from "./decodeProgress.js";
 import { denoise } from "./denoise.js";
 import { encodePrompt, repeatBatch } from "./encodePrompt.js";
@@ -37,6 +30,13 @@ import { formatGenerationParameters } from "./generationParameters.js";
 import { img2imgLatents, img2imgTimesteps } from "./img2img.js";
 import { defaultImageSize, imageSizeMultiple, vaeScaleFactor, type PipelineModel } from "./PipelineModel.js";
 import { resolveSampler } from "./samplers.js";
+
+/**
+ * Load-time collections (one per 16 MiB of temporaries) between trims of the native heap. Measured, 512×512
+ * fp16 SD1.5 (`generate --steps 2`): trimming after every collection: peak RSS 1.97–2.04 M KiB but +18 s of
+ * system time (page faults) per run; every 8th: 2.03–2.05 M KiB, +4–8 s; only after each network: 2.06–2.09 M KiB.
+ */
+const TRIM_EVERY = 8;
 
 /** sd.cpp's and A1111's default; diffusers' is 50 (pass `steps: 50` to compare with a default diffusers call). */
 export const DEFAULT_STEPS = 20;
